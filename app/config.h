@@ -1,0 +1,56 @@
+/* Every compile-time capacity of the firmware, with what it costs in RAM.
+ * A board may lower a value by defining it before this header is included
+ * (board/<name>/board_config.h is passed with -include). `make size` prints the totals. */
+#ifndef EDGE_CONFIG_H
+#define EDGE_CONFIG_H
+
+#if defined(EDGE_BOARD_CONFIG)
+#include EDGE_BOARD_CONFIG
+#endif
+
+/* ---- Connections ------------------------------------------------------------------ */
+
+/* Simultaneous TCP connections served (HTTP, WebSocket, SSE, Socket.IO). Each costs one
+ * conn_t (~0.7 KB, see app/http/conn.h) plus lwIP's TCP PCB (~0.2 KB). One more PCB is
+ * kept so that the connection past the limit can be answered with 503 and closed. */
+#ifndef MAX_CONNS
+#define MAX_CONNS 32
+#endif
+
+/* TLS sessions at once (mbedTLS heap in port/, ~36 KB each). */
+#ifndef MAX_TLS
+#define MAX_TLS 2
+#endif
+
+/* ---- HTTP ------------------------------------------------------------------------- */
+
+/* Request line plus all header lines. Larger requests get 431. Headers are parsed as
+ * they stream in and only the ones we use are kept, so this costs no buffer. */
+#define HTTP_HEADER_MAX 2048
+
+/* Request target (path and query), kept per connection: 256 B x MAX_CONNS = 8 KB. */
+#define HTTP_TARGET_MAX 256
+
+/* Largest request body (Content-Length). Larger gets 413. */
+#define HTTP_BODY_MAX 4096
+
+/* Request bodies are read into a small shared pool, not one buffer per connection:
+ * 4 x 4 KB = 16 KB. A body that finds the pool empty waits (TCP back-pressure). */
+#define HTTP_BODY_BUFS 4
+
+/* A request must be complete (headers and body) this long after its first byte, else 408. */
+#define HTTP_REQUEST_TIMEOUT_MS 5000
+
+/* A keep-alive connection with no request in flight is closed after this long. */
+#define HTTP_IDLE_TIMEOUT_MS 30000
+
+/* Per-connection transmit staging used to format response headers and small bodies
+ * before they are handed to lwIP: 512 B x MAX_CONNS = 16 KB. */
+#define HTTP_TX_STAGE 512
+
+/* ---- Logging ---------------------------------------------------------------------- */
+
+/* One formatted log line (static buffer, shared). */
+#define LOG_LINE_MAX 256
+
+#endif
