@@ -58,9 +58,12 @@ typedef struct {
     uint8_t state;
     uint8_t hdr_id;
     uint8_t saw_cr;
+    uint8_t flags; /* Connection tokens seen, per-value parse state */
     uint16_t name_len;
     uint16_t value_len;
+    uint16_t seen; /* bit per known header already received (duplicates) */
     uint32_t header_bytes;
+    uint32_t num; /* Content-Length element being read */
     uint32_t body_got;
     uint8_t *body;
     uint32_t body_cap;
