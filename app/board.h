@@ -30,6 +30,16 @@ void board_idle(uint32_t max_ms);
 /* Non-zero once the board wants the superloop to end (SIGINT/SIGTERM on Linux). */
 int board_should_stop(void);
 
+/* Stop after an unrecoverable error (failed assertion): print why, then halt or exit so that
+ * a supervisor or debugger sees it. */
+void board_panic(const char *why) __attribute__((noreturn));
+
+/* Frame counters of the board's network device, for /api/health. */
+typedef struct {
+    uint32_t frames_in, frames_out, dropped_in, dropped_out;
+} board_net_stats_t;
+void board_net_stats(board_net_stats_t *out);
+
 /* Short name of the board ("linux", "mps2-an386"), reported by /api/health. */
 const char *board_name(void);
 

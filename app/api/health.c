@@ -1,0 +1,74 @@
+/* GET /api/health: liveness plus the figures an operator needs to size the device: uptime,
+ * connections, and every static pool's use and high-water mark. */
+#include <stdio.h>
+
+#include "app/api/handlers.h"
+#include "app/board.h"
+#include "lwip/memp.h"
+#include "lwip/stats.h"
+#include "port/json_arena.h"
+
+typedef struct {
+    const char *name;
+    int id;
+} pool_t;
+
+static const pool_t pools[] = {
+    {"tcp_pcb", MEMP_TCP_PCB}, {"tcp_seg", MEMP_TCP_SEG},     {"altcp_pcb", MEMP_ALTCP_PCB},
+    {"pbuf_ref", MEMP_PBUF},   {"pbuf_pool", MEMP_PBUF_POOL}, {"timeouts", MEMP_SYS_TIMEOUT},
+};
+
+#define APPEND(...)                                                                                \
+    do {                                                                                           \
+        if (n < cap) n += (size_t)snprintf(out + n, cap - n, __VA_ARGS__);                         \
+    } while (0)
+
+static size_t format_pool(char *out, size_t cap, const char *name, unsigned used, unsigned peak,
+                          unsigned size, unsigned err)
+{
+    size_t n = 0;
+    APPEND("\"%s\":{\"used\":%u,\"peak\":%u,\"size\":%u,\"failed\":%u}", name, used, peak, size,
+           err);
+    return n;
+}
+
+void api_health(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len)
+{
+    (void)req, (void)body, (void)len;
+    char *out = http_scratch();
+    size_t cap = HTTP_SCRATCH_SIZE, n = 0;
+    const http_server_stats_t *hs = http_server_stats();
+    board_net_stats_t ns;
+    board_net_stats(&ns);
+    APPEND("{\"status\":\"ok\",\"board\":\"%s\",\"uptime_ms\":%lu,", board_name(),
+           (unsigned long)board_now_ms());
+    APPEND("\"connections\":{\"active\":%lu,\"max\":%d,\"peak\":%lu,\"http\":%lu,\"streams\":%lu,"
+           "\"accepted\":%lu,\"refused\":%lu,\"timeouts\":%lu},",
+           (unsigned long)hs->active, MAX_CONNS, (unsigned long)hs->peak, (unsigned long)hs->http,
+           (unsigned long)hs->stream, (unsigned long)hs->accepted, (unsigned long)hs->refused,
+           (unsigned long)hs->timeouts_408);
+    APPEND("\"network\":{\"frames_in\":%lu,\"frames_out\":%lu,\"dropped_in\":%lu,"
+           "\"dropped_out\":%lu},",
+           (unsigned long)ns.frames_in, (unsigned long)ns.frames_out, (unsigned long)ns.dropped_in,
+           (unsigned long)ns.dropped_out);
+    APPEND("\"memory\":{");
+    n += format_pool(out + n, cap - n, "lwip_heap", lwip_stats.mem.used, lwip_stats.mem.max,
+                     lwip_stats.mem.avail, lwip_stats.mem.err);
+    for (size_t i = 0; i < sizeof pools / sizeof pools[0]; i++) {
+        const struct stats_mem *m = lwip_stats.memp[pools[i].id];
+        APPEND(",");
+        n += format_pool(out + n, cap - n, pools[i].name, m->used, m->max, m->avail, m->err);
+    }
+    APPEND(",");
+    n += format_pool(out + n, cap - n, "http_body", hs->body_slots_used, hs->body_slots_peak,
+                     HTTP_BODY_BUFS, 0);
+    APPEND(",");
+    n += format_pool(out + n, cap - n, "json_arena", (unsigned)json_arena_used(),
+                     (unsigned)json_arena_peak(), JSON_ARENA_SIZE, 0);
+    APPEND("}}");
+    if (n >= cap) {
+        http_reply_error(c, 500, "internal", NULL, "health report too large", "");
+        return;
+    }
+    http_reply_json(c, 200, n);
+}

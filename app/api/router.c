@@ -1,0 +1,73 @@
+#include "app/api/router.h"
+
+#include <string.h>
+
+#include "app/api/handlers.h"
+
+typedef struct {
+    uint8_t method;
+    uint8_t prefix; /* path matches when it starts with `path` */
+    const char *path;
+    api_handler_t fn;
+} route_t;
+
+/* GET routes also answer HEAD (the server sends the head only). */
+static const route_t routes[] = {
+    {HTTP_M_GET, 0, "/", api_index},
+    {HTTP_M_GET, 0, "/api/health", api_health},
+};
+
+static int path_matches(const route_t *r, const char *path, size_t len)
+{
+    size_t n = strlen(r->path);
+    if (r->prefix) return len >= n && memcmp(path, r->path, n) == 0;
+    return len == n && memcmp(path, r->path, n) == 0;
+}
+
+static const char *method_name(uint8_t m)
+{
+    switch (m) {
+    case HTTP_M_GET:
+        return "GET, HEAD";
+    case HTTP_M_POST:
+        return "POST";
+    case HTTP_M_DELETE:
+        return "DELETE";
+    case HTTP_M_PUT:
+        return "PUT";
+    default:
+        return "";
+    }
+}
+
+void api_dispatch(conn_t *c, const http_request_t *req, const uint8_t *body, size_t body_len)
+{
+    size_t plen = http_target_path_len(req->target);
+    uint8_t method = req->method == HTTP_M_HEAD ? HTTP_M_GET : req->method;
+    char allow[64] = "";
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        const route_t *r = &routes[i];
+        if (!path_matches(r, req->target, plen)) continue;
+        if (r->method == method) {
+            r->fn(c, req, body, body_len);
+            return;
+        }
+        size_t al = strlen(allow);
+        const char *m = method_name(r->method);
+        if (al + strlen(m) + 3 < sizeof allow)
+            memcpy(allow + al, al ? ", " : "", al ? 3 : 1), strcat(allow, m);
+    }
+    if (allow[0]) {
+        char hdr[96];
+        size_t n = (size_t)(strlen("Allow: ") + strlen(allow));
+        if (n + 3 < sizeof hdr) {
+            memcpy(hdr, "Allow: ", 7);
+            memcpy(hdr + 7, allow, strlen(allow));
+            memcpy(hdr + n, "\r\n", 3);
+        }
+        http_reply_error(c, 405, "method_not_allowed", NULL, "method not allowed on this path",
+                         hdr);
+        return;
+    }
+    http_reply_error(c, 404, "not_found", NULL, "no such path", "");
+}

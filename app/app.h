@@ -1,0 +1,23 @@
+/* The firmware's entry points, called by each board's main(). */
+#ifndef EDGE_APP_H
+#define EDGE_APP_H
+
+#include <stdint.h>
+
+typedef struct {
+    uint16_t http_port; /* 80 by default */
+} app_config_t;
+
+/* Initialise lwIP and every service. The board adds its netif after this. */
+void app_init(const app_config_t *cfg);
+
+/* Start listening; call after the netif is up. Returns 0 on success. */
+int app_start(void);
+
+/* Run the superloop until board_should_stop(). */
+void app_run(void);
+
+/* One pass of the superloop; returns the longest time the board may sleep, in ms. */
+uint32_t app_poll_once(void);
+
+#endif

@@ -1,0 +1,567 @@
+/* Connection table and request intake over lwIP's altcp API.
+ *
+ * Received data stays in lwIP's pbufs until a request consumes it, and the TCP window is
+ * reopened (altcp_recved) only for consumed bytes: a peer that sends faster than we serve
+ * is slowed by TCP itself. Responses are written as far as the send window allows; what
+ * does not fit is sent from the sent-callback as the peer acknowledges. */
+#include "app/http/server.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "app/api/router.h"
+#include "app/board.h"
+#include "app/log.h"
+#include "lwip/altcp.h"
+#include "lwip/altcp_tcp.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+
+static conn_t conns[MAX_CONNS];
+static struct altcp_pcb *listener;
+static http_server_stats_t stats;
+
+/* Request bodies, and responses that TCP could not take at once, borrow these. */
+static uint8_t body_pool[HTTP_BODY_BUFS][HTTP_BODY_MAX];
+static uint8_t body_busy[HTTP_BODY_BUFS];
+
+static char scratch[HTTP_SCRATCH_SIZE];
+
+char *http_scratch(void)
+{
+    return scratch;
+}
+
+const http_server_stats_t *http_server_stats(void)
+{
+    return &stats;
+}
+
+static void process(conn_t *c);
+
+/* ---- pool ------------------------------------------------------------------------- */
+
+static int slot_get(conn_t *c)
+{
+    if (c->buf_slot >= 0) return c->buf_slot;
+    for (int i = 0; i < HTTP_BODY_BUFS; i++) {
+        if (!body_busy[i]) {
+            body_busy[i] = 1;
+            c->buf_slot = (int8_t)i;
+            if (++stats.body_slots_used > stats.body_slots_peak)
+                stats.body_slots_peak = stats.body_slots_used;
+            return i;
+        }
+    }
+    return -1;
+}
+
+static void slot_put(conn_t *c)
+{
+    if (c->buf_slot >= 0) {
+        body_busy[c->buf_slot] = 0;
+        c->buf_slot = -1;
+        stats.body_slots_used--;
+    }
+}
+
+/* ---- connection life ---------------------------------------------------------------- */
+
+static void rx_drop_all(conn_t *c)
+{
+    if (c->rx) {
+        if (c->pcb) altcp_recved(c->pcb, (u16_t)(c->rx->tot_len - c->rx_off));
+        pbuf_free(c->rx);
+        c->rx = NULL;
+        c->rx_off = 0;
+    }
+}
+
+static void conn_release(conn_t *c)
+{
+    if (c->mode == CONN_STREAM && c->proto && c->proto->on_close) c->proto->on_close(c);
+    if (c->mode == CONN_STREAM)
+        stats.stream--;
+    else if (c->mode == CONN_HTTP)
+        stats.http--;
+    if (c->rx) {
+        pbuf_free(c->rx);
+        c->rx = NULL;
+    }
+    slot_put(c);
+    stats.active--;
+    memset(c, 0, sizeof *c);
+    c->buf_slot = -1;
+    c->mode = CONN_FREE;
+}
+
+void conn_close(conn_t *c)
+{
+    if (c->mode == CONN_FREE) return;
+    struct altcp_pcb *pcb = c->pcb;
+    rx_drop_all(c); /* unread data would turn our FIN into a RST */
+    c->pcb = NULL;
+    conn_release(c);
+    if (pcb) {
+        altcp_arg(pcb, NULL);
+        altcp_recv(pcb, NULL);
+        altcp_sent(pcb, NULL);
+        altcp_err(pcb, NULL);
+        if (altcp_close(pcb) != ERR_OK) altcp_abort(pcb);
+    }
+}
+
+static void on_err(void *arg, err_t err)
+{
+    conn_t *c = arg;
+    if (!c) return;
+    LOGD("conn %u: reset (%d)", c->index, err);
+    c->pcb = NULL; /* lwIP has freed it */
+    conn_release(c);
+}
+
+/* ---- output ------------------------------------------------------------------------- */
+
+size_t conn_space(conn_t *c)
+{
+    if (!c->pcb) return 0;
+    size_t space = altcp_sndbuf(c->pcb);
+    /* The segment queue can fill before the byte budget does. */
+    if (altcp_sndqueuelen(c->pcb) >= TCP_SND_QUEUELEN - 2) return 0;
+    return space;
+}
+
+int conn_write(conn_t *c, const void *data, size_t len)
+{
+    if (len == 0) return 0;
+    if (!c->pcb || len > conn_space(c)) return -1;
+    if (altcp_write(c->pcb, data, (u16_t)len, TCP_WRITE_FLAG_COPY) != ERR_OK) return -1;
+    c->t_active = board_now_ms();
+    return 0;
+}
+
+void conn_flush(conn_t *c)
+{
+    if (c->pcb) altcp_output(c->pcb);
+}
+
+/* Hand as much of the pending response to TCP as it takes; close when done if asked. */
+static void tx_pump(conn_t *c)
+{
+    while (c->tx_left > 0 && c->pcb) {
+        size_t space = conn_space(c);
+        if (space == 0) break;
+        size_t n = c->tx_left < space ? c->tx_left : space;
+        if (n > 0xffff) n = 0xffff;
+        if (altcp_write(c->pcb, c->tx_ptr, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
+            break; /* lwIP's heap is full: the sent-callback retries */
+        c->tx_ptr += n;
+        c->tx_left -= (uint32_t)n;
+    }
+    conn_flush(c);
+    if (c->tx_left == 0) {
+        c->tx_ptr = NULL;
+        if (c->mode == CONN_HTTP) slot_put(c); /* a response tail may have lived there */
+        if (c->close_after) conn_close(c);
+    }
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 101:
+        return "Switching Protocols";
+    case 200:
+        return "OK";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
+    case 426:
+        return "Upgrade Required";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Unknown";
+    }
+}
+
+void http_reply(conn_t *c, int status, const char *content_type, const void *body, size_t len,
+                int lifetime, const char *extra_headers)
+{
+    if (c->mode != CONN_HTTP || !c->pcb) return;
+    int keep = c->u.http.req.keep_alive && !c->close_after && status != 408;
+    if (!keep) c->close_after = 1;
+    int head_only = c->u.http.req.method == HTTP_M_HEAD;
+    char head[384];
+    int n =
+        snprintf(head, sizeof head,
+                 "HTTP/1.1 %d %s\r\nServer: edgeartist\r\nContent-Type: %s\r\n"
+                 "Content-Length: %u\r\nCache-Control: no-store\r\nConnection: %s\r\n%s\r\n",
+                 status, reason(status), content_type ? content_type : "text/plain", (unsigned)len,
+                 keep ? "keep-alive" : "close", extra_headers ? extra_headers : "");
+    if (n < 0 || (size_t)n >= sizeof head || conn_write(c, head, (size_t)n) != 0) {
+        /* Not even the head fits: the send buffer is exhausted. Give up on this peer. */
+        LOGW("conn %u: no send space for a %d response", c->index, status);
+        conn_close(c);
+        return;
+    }
+    if (head_only) len = 0;
+    const uint8_t *p = body;
+    size_t now = len;
+    size_t space = conn_space(c);
+    if (now > space) now = space;
+    if (now > 0 && altcp_write(c->pcb, p, (u16_t)now, TCP_WRITE_FLAG_COPY) != ERR_OK) now = 0;
+    size_t rest = len - now;
+    if (rest > 0) {
+        if (lifetime == HTTP_BODY_STATIC) {
+            c->tx_ptr = p + now;
+        } else {
+            int s = slot_get(c);
+            if (s < 0 || rest > HTTP_BODY_MAX) {
+                LOGW("conn %u: response tail of %u bytes has nowhere to wait", c->index,
+                     (unsigned)rest);
+                conn_close(c);
+                return;
+            }
+            memmove(body_pool[s], p + now, rest);
+            c->tx_ptr = body_pool[s];
+        }
+        c->tx_left = (uint32_t)rest;
+    }
+    tx_pump(c);
+}
+
+/* Copy s into dst as the inside of a JSON string; returns bytes written. */
+static size_t json_escape(char *dst, size_t cap, const char *s)
+{
+    size_t n = 0;
+    for (; *s && n + 7 < cap; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') {
+            dst[n++] = '\\';
+            dst[n++] = (char)ch;
+        } else if (ch < 0x20) {
+            n += (size_t)snprintf(dst + n, cap - n, "\\u%04x", ch);
+        } else {
+            dst[n++] = (char)ch;
+        }
+    }
+    dst[n] = 0;
+    return n;
+}
+
+void http_reply_error(conn_t *c, int status, const char *code, const char *field,
+                      const char *message, const char *extra_headers)
+{
+    char msg[192], fld[64];
+    json_escape(msg, sizeof msg, message ? message : reason(status));
+    int n;
+    if (field) {
+        json_escape(fld, sizeof fld, field);
+        n = snprintf(scratch, sizeof scratch,
+                     "{\"error\":{\"code\":\"%s\",\"field\":\"%s\",\"message\":\"%s\"}}", code, fld,
+                     msg);
+    } else {
+        n = snprintf(scratch, sizeof scratch, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
+                     code, msg);
+    }
+    http_reply(c, status, "application/json", scratch, (size_t)n, HTTP_BODY_COPY, extra_headers);
+}
+
+void http_reply_json(conn_t *c, int status, size_t len)
+{
+    http_reply(c, status, "application/json", scratch, len, HTTP_BODY_COPY, "");
+}
+
+static const char *status_code_name(int status)
+{
+    switch (status) {
+    case 400:
+        return "bad_request";
+    case 408:
+        return "request_timeout";
+    case 413:
+        return "payload_too_large";
+    case 414:
+        return "uri_too_long";
+    case 431:
+        return "headers_too_large";
+    case 501:
+        return "not_implemented";
+    case 505:
+        return "http_version_not_supported";
+    default:
+        return "bad_request";
+    }
+}
+
+/* ---- input -------------------------------------------------------------------------- */
+
+/* Mark n bytes of rx consumed and reopen that much TCP window. */
+static void rx_consume(conn_t *c, size_t n)
+{
+    if (n == 0) return;
+    if (c->pcb) altcp_recved(c->pcb, (u16_t)n);
+    c->rx_off = (uint16_t)(c->rx_off + n);
+    while (c->rx && c->rx_off >= c->rx->len) {
+        struct pbuf *p = c->rx;
+        c->rx_off = (uint16_t)(c->rx_off - p->len);
+        c->rx = p->next;
+        if (c->rx) pbuf_ref(c->rx);
+        pbuf_free(p);
+    }
+}
+
+void conn_take_over(conn_t *c, const conn_proto_t *proto)
+{
+    if (c->mode != CONN_HTTP) return;
+    slot_put(c);
+    stats.http--;
+    stats.stream++;
+    c->mode = CONN_STREAM;
+    c->proto = proto;
+    c->in_request = 0;
+    memset(&c->u, 0, sizeof c->u);
+}
+
+static void handle_request(conn_t *c)
+{
+    http_parser_t *hp = &c->u.http;
+    c->in_request = 0;
+    const uint8_t *body = hp->req.content_length ? http_parser_body(hp) : NULL;
+    api_dispatch(c, &hp->req, body, hp->req.content_length);
+    if (c->mode == CONN_HTTP) http_parser_reset(hp);
+}
+
+static void process(conn_t *c)
+{
+    while (c->mode != CONN_FREE && c->rx) {
+        const uint8_t *data = (const uint8_t *)c->rx->payload + c->rx_off;
+        size_t len = c->rx->len - c->rx_off;
+        if (c->mode == CONN_STREAM) {
+            size_t used = c->proto->on_bytes(c, data, len);
+            if (c->mode == CONN_FREE) return;
+            rx_consume(c, used);
+            if (used < len) return; /* the protocol is back-pressured; conn_kick() resumes */
+            continue;
+        }
+        /* HTTP: a response still streaming out holds back the next (pipelined) request. */
+        if (c->tx_left > 0 || c->close_after) return;
+        if (!c->in_request) {
+            c->in_request = 1;
+            c->t_request = board_now_ms();
+        }
+        size_t used = 0;
+        http_parse_result_t r = http_parser_feed(&c->u.http, data, len, &used);
+        rx_consume(c, used);
+        switch (r) {
+        case HTTP_PARSE_MORE:
+            break;
+        case HTTP_PARSE_HEADERS: {
+            int s = slot_get(c);
+            if (s < 0) return; /* every body buffer is busy: wait, TCP holds the sender */
+            http_parser_set_body(&c->u.http, body_pool[s], HTTP_BODY_MAX);
+            break;
+        }
+        case HTTP_PARSE_DONE:
+            handle_request(c);
+            break;
+        case HTTP_PARSE_ERROR:
+            c->close_after = 1;
+            LOGI("conn %u: bad request (%u %s)", c->index, c->u.http.status,
+                 c->u.http.error ? c->u.http.error : "");
+            http_reply_error(c, c->u.http.status, status_code_name(c->u.http.status), NULL,
+                             c->u.http.error, "");
+            return;
+        }
+    }
+}
+
+void conn_kick(conn_t *c)
+{
+    process(c);
+}
+
+static err_t on_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    conn_t *c = arg;
+    if (!c) {
+        if (p) {
+            altcp_recved(pcb, p->tot_len);
+            pbuf_free(p);
+        }
+        return ERR_OK;
+    }
+    if (p == NULL || err != ERR_OK) {
+        /* The peer closed its side. Finish what is in flight, then close ours. */
+        if (p) pbuf_free(p);
+        if (c->tx_left > 0) {
+            c->close_after = 1;
+            rx_drop_all(c);
+        } else {
+            conn_close(c);
+        }
+        return ERR_OK;
+    }
+    c->t_active = board_now_ms();
+    if (c->rx)
+        pbuf_cat(c->rx, p);
+    else
+        c->rx = p;
+    process(c);
+    return ERR_OK;
+}
+
+static err_t on_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
+{
+    (void)pcb;
+    (void)len;
+    conn_t *c = arg;
+    if (!c) return ERR_OK;
+    c->t_active = board_now_ms();
+    tx_pump(c);
+    if (c->mode == CONN_STREAM && c->proto->on_writable) c->proto->on_writable(c);
+    if (c->mode != CONN_FREE) process(c);
+    return ERR_OK;
+}
+
+/* ---- accept ------------------------------------------------------------------------- */
+
+static const char refuse_503[] =
+    "HTTP/1.1 503 Service Unavailable\r\nServer: edgeartist\r\nContent-Type: application/json\r\n"
+    "Retry-After: 1\r\nConnection: close\r\nContent-Length: 84\r\n\r\n"
+    "{\"error\":{\"code\":\"unavailable\",\"message\":\"connection table full, retry shortly\"}}\n";
+
+static void refuse(struct altcp_pcb *pcb)
+{
+    stats.refused++;
+    altcp_arg(pcb, NULL);
+    altcp_recv(pcb, on_recv); /* with no conn: discards and acknowledges */
+    altcp_write(pcb, refuse_503, sizeof refuse_503 - 1, 0);
+    altcp_output(pcb);
+    if (altcp_close(pcb) != ERR_OK) altcp_abort(pcb);
+}
+
+static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
+{
+    (void)arg;
+    if (err != ERR_OK || pcb == NULL) return ERR_VAL;
+    conn_t *c = NULL;
+    for (int i = 0; i < MAX_CONNS; i++) {
+        if (conns[i].mode == CONN_FREE) {
+            c = &conns[i];
+            break;
+        }
+    }
+    if (!c) {
+        LOGW("http: connection table full (%d), refusing", MAX_CONNS);
+        refuse(pcb);
+        return ERR_OK;
+    }
+    memset(c, 0, sizeof *c);
+    c->index = (uint16_t)(c - conns);
+    c->buf_slot = -1;
+    c->pcb = pcb;
+    c->mode = CONN_HTTP;
+    c->t_active = board_now_ms();
+    http_parser_reset(&c->u.http);
+    /* Served connections outrank half-open ones: lwIP must never reclaim a live connection
+     * to make room for a new SYN. */
+    altcp_setprio(pcb, TCP_PRIO_MAX);
+    altcp_nagle_disable(pcb);
+    altcp_arg(pcb, c);
+    altcp_recv(pcb, on_recv);
+    altcp_sent(pcb, on_sent);
+    altcp_err(pcb, on_err);
+    stats.accepted++;
+    stats.http++;
+    if (++stats.active > stats.peak) stats.peak = stats.active;
+    return ERR_OK;
+}
+
+void http_server_init(void)
+{
+    memset(conns, 0, sizeof conns);
+    for (int i = 0; i < MAX_CONNS; i++)
+        conns[i].buf_slot = -1;
+    memset(&stats, 0, sizeof stats);
+}
+
+int http_server_start(uint16_t port)
+{
+    struct altcp_pcb *pcb = altcp_tcp_new_ip_type(IPADDR_TYPE_V4);
+    if (!pcb || altcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK) {
+        LOGE("http: cannot bind port %u", port);
+        return -1;
+    }
+    listener = altcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG);
+    if (!listener) {
+        LOGE("http: cannot listen");
+        return -1;
+    }
+    altcp_accept(listener, on_accept);
+    return 0;
+}
+
+void http_server_stop(void)
+{
+    for (int i = 0; i < MAX_CONNS; i++)
+        conn_close(&conns[i]);
+    if (listener) {
+        altcp_close(listener);
+        listener = NULL;
+    }
+}
+
+int http_server_poll(uint32_t now)
+{
+    int busy = 0;
+    for (int i = 0; i < MAX_CONNS; i++) {
+        conn_t *c = &conns[i];
+        if (c->mode == CONN_FREE) continue;
+        if (c->mode == CONN_STREAM) {
+            if (c->proto->on_tick && c->proto->on_tick(c, now)) busy = 1;
+            continue;
+        }
+        if (c->in_request && c->tx_left == 0 && !c->close_after &&
+            now - c->t_request > HTTP_REQUEST_TIMEOUT_MS) {
+            stats.timeouts_408++;
+            LOGI("conn %u: request not complete after %d ms, 408", c->index,
+                 HTTP_REQUEST_TIMEOUT_MS);
+            c->close_after = 1;
+            http_reply_error(c, 408, "request_timeout", NULL, "request not received in time", "");
+            continue;
+        }
+        if (!c->in_request && c->tx_left == 0 && now - c->t_active > HTTP_IDLE_TIMEOUT_MS) {
+            stats.idle_closed++;
+            conn_close(c);
+            continue;
+        }
+        /* A request that waited for a body buffer retries here. */
+        if (c->rx && c->tx_left == 0 && !c->close_after) process(c);
+    }
+    return busy;
+}

@@ -1,0 +1,45 @@
+/* The superloop: every pass moves frames in, runs lwIP's timers, does a bounded slice of
+ * generation, pushes pending events, then sleeps only if nothing is left to do. */
+#include "app/app.h"
+
+#include "app/board.h"
+#include "app/http/server.h"
+#include "app/log.h"
+#include "lwip/init.h"
+#include "lwip/timeouts.h"
+
+static app_config_t config;
+
+void app_init(const app_config_t *cfg)
+{
+    config = *cfg;
+    if (config.http_port == 0) config.http_port = 80;
+    lwip_init();
+    http_server_init();
+}
+
+int app_start(void)
+{
+    return http_server_start(config.http_port);
+}
+
+uint32_t app_poll_once(void)
+{
+    board_netif_poll();
+    sys_check_timeouts();
+    int busy = http_server_poll(board_now_ms());
+    if (busy) return 0;
+    u32_t sleep = sys_timeouts_sleeptime();
+    /* Wake at least every 100 ms for connection timeouts and heartbeats. */
+    return sleep > 100 ? 100 : sleep;
+}
+
+void app_run(void)
+{
+    while (!board_should_stop()) {
+        uint32_t sleep = app_poll_once();
+        board_idle(sleep);
+    }
+    LOGI("superloop: stopping");
+    http_server_stop();
+}
