@@ -1,0 +1,247 @@
+"""Exports a trained checkpoint to integer C data: app/gen/model_data.c and model_data.h.
+
+Usage: /usr/bin/python3 model/export.py [--ckpt model/out/ckpt.pt] [--calib 512]
+Floats are used here only to compute the integer tables; the generated C and the
+integer reference (model/intref.py, which reads the generated C) hold integers only.
+"""
+import argparse
+import hashlib
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from net import (Net, LAYERS, T, EMB, TDIM, HID, N_FILM, SIN256, TFREQ,  # noqa: E402
+                 layer_shapes, count_macs, peak_activation_bytes)
+from scenes import dataset  # noqa: E402
+from train import schedule, slot_array, P_DROP_ALL, P_DROP_SLOT  # noqa: E402
+from vocab import SLOTS, n_index  # noqa: E402
+
+ROOT = os.path.dirname(HERE)
+X_SHIFT = 7          # network input: int8 = x_q12 >> 7 (scale 1/32)
+EPS_Q = 12           # network output eps: int16 in Q12
+FIELDS = ["src0", "up0", "src1", "up1", "cin0", "cin", "cout", "k", "stride", "hw_in",
+          "hw_out", "w_off", "ch_off", "film_off", "lut", "out16"]
+
+
+def mult_shift(m):
+    """Real multiplier m > 0 -> (M, S) with M in [2^30, 2^31) and m ~= M / 2^S."""
+    e = math.floor(math.log2(m))
+    S = 30 - e
+    M = int(round(m * 2.0 ** S))
+    if M == 1 << 31:
+        M, S = 1 << 30, S - 1
+    assert 1 <= S <= 62, (m, S)
+    return M, S
+
+
+def quant_rows(w):
+    """Per-row symmetric int8: returns (int8 array, float scales per row)."""
+    w = w.reshape(w.shape[0], -1)
+    s = np.maximum(np.abs(w).max(1), 1e-8) / 127.0
+    return np.clip(np.rint(w / s[:, None]), -127, 127).astype(np.int8), s
+
+
+def calibrate(net, n, seed):
+    """Activation ranges (99.99th percentile of |v|) over noised training-like inputs."""
+    rng = np.random.default_rng(seed)
+    imgs, slots = dataset(n, seed, allow_held_out=True)
+    x0 = torch.from_numpy(imgs).permute(0, 3, 1, 2).float() / 127.5 - 1
+    s = torch.from_numpy(slot_array(slots))
+    keep = torch.from_numpy((rng.random((n, 5)) >= P_DROP_SLOT) & (rng.random((n, 1)) >= P_DROP_ALL))
+    s = s * keep
+    t = torch.from_numpy(np.linspace(0, T - 1, n).astype(np.int64))
+    ab = torch.from_numpy(schedule()).float()[t][:, None, None, None]
+    xt = ab.sqrt() * x0 + (1 - ab).sqrt() * torch.from_numpy(rng.standard_normal(x0.shape).astype(np.float32))
+    xt = xt.clamp(-4, 4)
+    tr = {}
+    with torch.no_grad():
+        e = [m(s[:, i]) for i, m in enumerate(net.emb)] + [net.temb[t]]
+        tr["h.pre"] = net.fc1(torch.cat(e, 1))
+        net(xt, s, t, trace=tr)
+    rng_ = {}
+    for k, v in tr.items():
+        rng_[k] = float(np.quantile(v.abs().numpy().ravel(), 0.9999))
+    for name, ins, cin, cout, k, st, film, act in LAYERS:  # post-activation range
+        key = name + (".f" if film else ".p")
+        v = tr[key]
+        rng_[name + ".a"] = float(np.quantile(F.silu(v).abs().numpy().ravel(), 0.9999)) if act else rng_[key]
+    return rng_
+
+
+def build(ckpt, calib_n, calib_seed):
+    net = Net()
+    sd = torch.load(ckpt, map_location="cpu")
+    net.load_state_dict(sd["ema"])
+    net.eval()
+    r = calibrate(net, calib_n, calib_seed)
+    sc = lambda key: max(r[key], 1e-6) / 127.0  # noqa: E731
+    A = {}  # name -> np array (integers), written to C in this order
+    info = {"step": sd.get("step"), "seed": sd.get("seed"), "ranges": r}
+
+    A["md_sin256"] = SIN256.astype(np.int8)
+    A["md_tfreq"] = TFREQ.astype(np.int32)
+    # slot embeddings: one int8 scale per slot table, folded into fc1's columns
+    embs, col_scale, offs = [], [], []
+    off = 0
+    for i, m in enumerate(net.emb):
+        w = m.weight.detach().numpy()
+        s = max(np.abs(w).max(), 1e-8) / 127.0
+        embs.append(np.clip(np.rint(w / s), -127, 127).astype(np.int8).ravel())
+        col_scale += [s] * EMB
+        offs.append(off)
+        off += w.size
+    col_scale += [1.0 / 127.0] * TDIM
+    A["md_emb"] = np.concatenate(embs)
+    A["md_emb_off"] = np.array(offs, np.int32)
+    A["md_emb_rows"] = np.array([n_index(s) for s in SLOTS], np.int32)
+
+    def dense(prefix, w, b, in_scale, out_scale, plus_one=None):
+        """int8 rows, int32 bias, (M, S) so that out = rq(acc) in units of out_scale."""
+        wq, sw = quant_rows(w * np.asarray(in_scale)[None, :])
+        A[prefix + "_w"] = wq.ravel()
+        bb = b.copy() if plus_one is None else b + plus_one
+        A[prefix + "_b"] = np.rint(bb / sw).astype(np.int64).clip(-2**31, 2**31 - 1).astype(np.int32)
+        ms = [mult_shift(sw[j] / out_scale[j]) for j in range(len(sw))]
+        A[prefix + "_m"] = np.array([m for m, _ in ms], np.int32)
+        A[prefix + "_s"] = np.array([s for _, s in ms], np.int32)
+
+    s_hpre, s_h = sc("h.pre"), sc("h")
+    dense("md_fc1", net.fc1.weight.detach().numpy(), net.fc1.bias.detach().numpy(),
+          col_scale, np.full(HID, s_hpre))
+    A["md_fc1_lut"] = lut(s_hpre, s_h)
+
+    # FiLM head: outputs G = (1+gamma)*s_p/s_f*4096 and B = beta/s_f*4096 per channel
+    out_scale, plus = [], []
+    for name, ins, cin, cout, k, st, film, act in LAYERS:
+        if film:
+            sp, sf = sc(name + ".p"), sc(name + ".f")
+            out_scale += [sf / sp / 4096.0] * cout + [sf / 4096.0] * cout
+            plus += [1.0] * cout + [0.0] * cout
+    dense("md_film", net.film.weight.detach().numpy(), net.film.bias.detach().numpy(),
+          np.full(HID, s_h), np.array(out_scale), plus_one=np.array(plus))
+
+    # convolutions: input scales per input channel folded into the weights
+    scale_of = {"x": 1.0 / (1 << (12 - X_SHIFT))}
+    chans = {"x": 3, **{l[0]: l[3] for l in LAYERS}}
+    ids = {"x": 0}
+    ws, bs, ms_, ss, luts, rows = [], [], [], [], [], []
+    hw = layer_shapes()
+    w_off = ch_off = film_off = 0
+    for li, (name, ins, cin, cout, k, st, film, act) in enumerate(LAYERS):
+        conv = net.convs[name]
+        srcs = [s.replace("up:", "") for s in ins]
+        in_scale = np.concatenate([np.full(chans[s], scale_of[s]) for s in srcs])
+        assert len(in_scale) == cin
+        w = conv.weight.detach().numpy() * in_scale[None, :, None, None]
+        wq, sw = quant_rows(w)
+        sp = 1.0 / (1 << EPS_Q) if name == "out" else sc(name + ".p")
+        ws.append(wq.ravel())
+        bs.append(np.rint(conv.bias.detach().numpy() / sw).clip(-2**31, 2**31 - 1).astype(np.int32))
+        for j in range(cout):
+            m, s = mult_shift(sw[j] / sp)
+            ms_.append(m)
+            ss.append(s)
+        lut_id = -1
+        if act:
+            sf = sc(name + (".f" if film else ".p"))
+            luts.append(lut(sf, sc(name + ".a")))
+            lut_id = len(luts) - 1
+            scale_of[name] = sc(name + ".a")
+        else:
+            scale_of[name] = sp
+        ids[name] = li + 1
+        up = [1 if s.startswith("up:") else 0 for s in ins]
+        cin0 = cin if len(srcs) == 1 else cin // 2
+        hw_in = hw[srcs[0]] * (2 if up[0] else 1)
+        rows.append([ids[srcs[0]], up[0], ids[srcs[1]] if len(srcs) > 1 else -1,
+                     up[1] if len(srcs) > 1 else 0, cin0, cin, cout, k, st, hw_in, hw[name],
+                     w_off, ch_off, film_off if film else -1, lut_id, 1 if name == "out" else 0])
+        w_off += wq.size
+        ch_off += cout
+        if film:
+            film_off += 2 * cout
+    assert film_off == N_FILM
+    A["md_conv_w"] = np.concatenate(ws)
+    A["md_conv_b"] = np.concatenate(bs)
+    A["md_conv_m"] = np.array(ms_, np.int32)
+    A["md_conv_s"] = np.array(ss, np.int32)
+    A["md_luts"] = np.concatenate(luts)
+    A["md_layers"] = np.array(rows, np.int32).ravel()
+
+    ab = schedule()
+    A["md_sched_sa"] = np.rint(np.sqrt(ab) * 32768).astype(np.int32)       # Q15
+    A["md_sched_s1"] = np.rint(np.sqrt(1 - ab) * 32768).astype(np.int32)   # Q15
+    A["md_sched_isa"] = np.rint(65536 / np.sqrt(ab)).astype(np.int32)      # Q16
+    # informational: activation scales (Q24) of every layer output, from calibration
+    A["md_act_scale_q24"] = np.array([int(round(scale_of[l[0]] * (1 << 24))) for l in LAYERS], np.int32)
+    info["weight_bytes"] = int(A["md_conv_w"].size + A["md_fc1_w"].size + A["md_film_w"].size
+                               + A["md_emb"].size)
+    info["table_bytes"] = int(sum(a.nbytes for a in A.values()))
+    return A, info
+
+
+def lut(s_in, s_out):
+    """int8 -> int8 SiLU table: LUT[i] = sat8(round(silu((i - 128) * s_in) / s_out))."""
+    v = (np.arange(256) - 128) * s_in
+    y = v / (1 + np.exp(-v))
+    return np.clip(np.rint(y / s_out), -128, 127).astype(np.int8)
+
+
+CTYPE = {np.int8: "int8_t", np.int32: "int32_t"}
+
+
+def write_c(A, info, ckpt, calib_n, calib_seed):
+    gen = os.path.join(ROOT, "app", "gen")
+    os.makedirs(gen, exist_ok=True)
+    with open(ckpt, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:16]
+    head = ("/* GENERATED by model/export.py -- do not edit.\n"
+            f" * inputs: checkpoint {os.path.relpath(ckpt, ROOT)} (sha256 {digest}..., training step "
+            f"{info['step']}, seed {info['seed']}),\n"
+            f" *         calibration: {calib_n} rendered scenes, seed {calib_seed}; model/net.py graph.\n"
+            " * Semantics of every table: model/SPEC.md; reference: model/intref.py. */\n")
+    macs, cond = count_macs()
+    defs = {"MD_T": T, "MD_EMB": EMB, "MD_TDIM": TDIM, "MD_HID": HID, "MD_NSLOTS": len(SLOTS),
+            "MD_COND_IN": len(SLOTS) * EMB + TDIM, "MD_NFILM": N_FILM, "MD_NLAYERS": len(LAYERS),
+            "MD_LAYER_FIELDS": len(FIELDS), "MD_X_SHIFT": X_SHIFT, "MD_EPS_Q": EPS_Q,
+            "MD_MACS": macs, "MD_COND_MACS": cond, "MD_PEAK_ACT_BYTES": peak_activation_bytes(),
+            "MD_WEIGHT_BYTES": info["weight_bytes"]}
+    h = [head, "#ifndef MODEL_DATA_H\n#define MODEL_DATA_H\n#include <stdint.h>\n"]
+    h += [f"#define {k} {v}" for k, v in defs.items()]
+    h += ["/* md_layers row fields */"]
+    h += [f"#define MD_L_{f.upper()} {i}" for i, f in enumerate(FIELDS)]
+    for name, a in A.items():
+        h.append(f"extern const {CTYPE[a.dtype.type]} {name}[{a.size}];")
+    h.append("#endif")
+    with open(os.path.join(gen, "model_data.h"), "w") as f:
+        f.write("\n".join(h) + "\n")
+    c = [head, '#include "model_data.h"\n']
+    for name, a in A.items():
+        c.append(f"const {CTYPE[a.dtype.type]} {name}[{a.size}] = {{")
+        vals = [str(int(v)) for v in a.ravel()]
+        for i in range(0, len(vals), 24):
+            c.append(",".join(vals[i:i + 24]) + ",")
+        c.append("};")
+    with open(os.path.join(gen, "model_data.c"), "w") as f:
+        f.write("\n".join(c) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", default=os.path.join(HERE, "out", "ckpt.pt"))
+    ap.add_argument("--calib", type=int, default=512)
+    ap.add_argument("--calib-seed", type=int, default=777)
+    a = ap.parse_args()
+    A, info = build(a.ckpt, a.calib, a.calib_seed)
+    write_c(A, info, a.ckpt, a.calib, a.calib_seed)
+    print(f"exported: weight bytes {info['weight_bytes']}, all tables {info['table_bytes']} bytes")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""The float model run through the same sampler as the integer reference (for PSNR and
+adherence comparisons): same initial noise, timesteps, guidance and x0 clipping."""
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from intref import initial_noise, slot_indices  # noqa: E402
+from net import Net, T  # noqa: E402
+from prompt import parse  # noqa: E402
+from train import schedule  # noqa: E402
+
+
+def load_net(ckpt):
+    net = Net()
+    net.load_state_dict(torch.load(ckpt, map_location="cpu")["ema"])
+    return net.eval()
+
+
+@torch.no_grad()
+def generate_float(net, prompt, negative, seed, steps, g10):
+    c = torch.tensor([slot_indices(parse(prompt)[0])])
+    u = torch.tensor([slot_indices(parse(negative)[0]) if negative else [0] * 5])
+    ab = schedule()
+    x = torch.from_numpy(initial_noise(seed)[None].astype(np.float32) / 4096.0)
+    ts = [T - 1 - (i * T) // steps for i in range(steps)]
+    g = g10 / 10.0
+    for i, t in enumerate(ts):
+        tt = torch.tensor([t])
+        e = net(x, c, tt)
+        if g10 != 10:
+            eu = net(x, u, tt)
+            e = eu + g * (e - eu)
+        x0 = ((x - np.sqrt(1 - ab[t]) * e) / np.sqrt(ab[t])).clamp(-1, 1)
+        abp = ab[ts[i + 1]] if i + 1 < len(ts) else 1.0
+        x = np.sqrt(abp) * x0 + np.sqrt(1 - abp) * e
+    px = ((x[0].permute(1, 2, 0).numpy() + 1) * 127.5).round().clip(0, 255)
+    return px.astype(np.uint8)
+
+
+def psnr(a, b):
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return 99.0 if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)

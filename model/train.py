@@ -1,0 +1,129 @@
+"""Trains the diffusion U-Net on rendered scenes (CPU, reproducible from --seed).
+
+Usage: /usr/bin/python3 model/train.py --minutes 40 --out model/out
+Writes <out>/ckpt.pt (EMA weights, used by the exporter), <out>/loss.png, <out>/loss.tsv.
+"""
+import argparse
+import copy
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from net import Net, T  # noqa: E402
+from scenes import dataset  # noqa: E402
+from vocab import SLOTS, to_index  # noqa: E402
+
+P_DROP_ALL = 0.15   # whole condition -> unconditional (classifier-free guidance)
+P_DROP_SLOT = 0.3   # each slot independently -> unspecified (partial prompts)
+
+
+def schedule():
+    """Linear beta schedule; alpha-bar per timestep (float64, also used by the exporter)."""
+    betas = np.linspace(1e-4, 0.02, T, dtype=np.float64)
+    return np.cumprod(1.0 - betas)
+
+
+def slot_array(slots):
+    return np.array([[to_index(s, d[s]) for s in SLOTS] for d in slots], np.int64)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=40.0, help="wall-clock budget for the loop")
+    ap.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: time only)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--pool", type=int, default=40000, help="rendered training scenes")
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    rng = np.random.default_rng(a.seed)
+    os.makedirs(a.out, exist_ok=True)
+
+    t0 = time.time()
+    imgs, slots = dataset(a.pool, seed=1000 + a.seed)
+    x_all = torch.from_numpy(imgs).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+    s_all = torch.from_numpy(slot_array(slots))
+    print(f"rendered {a.pool} scenes in {time.time() - t0:.0f}s", file=sys.stderr)
+
+    ab = torch.from_numpy(schedule()).float()
+    net = Net()
+    ema = copy.deepcopy(net).requires_grad_(False)
+    opt = torch.optim.Adam(net.parameters(), lr=a.lr)
+    budget = a.minutes * 60.0
+    losses, step, start, avg = [], 0, time.time(), None
+    while True:
+        el = time.time() - start
+        frac = max(el / budget, step / a.steps if a.steps else 0.0)
+        if frac >= 1.0:
+            break
+        lr = a.lr * min(1.0, (step + 1) / 200) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        idx = torch.from_numpy(rng.integers(0, a.pool, a.batch))
+        x0, s = x_all[idx], s_all[idx].clone()
+        keep = torch.from_numpy((rng.random((a.batch, len(SLOTS))) >= P_DROP_SLOT)
+                                & (rng.random((a.batch, 1)) >= P_DROP_ALL))
+        s = s * keep
+        t = torch.from_numpy(rng.integers(0, T, a.batch))
+        noise = torch.from_numpy(rng.standard_normal(x0.shape).astype(np.float32))
+        abt = ab[t][:, None, None, None]
+        xt = abt.sqrt() * x0 + (1 - abt).sqrt() * noise
+        loss = ((net(xt, s, t) - noise) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        d = min(0.999, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for pe, pn in zip(ema.parameters(), net.parameters()):
+                pe.mul_(d).add_(pn, alpha=1 - d)
+        step += 1
+        lv = loss.item()
+        avg = lv if avg is None else 0.98 * avg + 0.02 * lv
+        losses.append(lv)
+        if step % 20 == 0:
+            eta = el / max(frac, 1e-9) - el
+            print(f"\rstep {step} loss {avg:.4f} lr {lr:.2e} {el / 60:.1f} min, ~{eta / 60:.1f} min left  ",
+                  end="", file=sys.stderr, flush=True)
+        if step % 500 == 0:
+            save(a, ema, net, step, losses, time.time() - t0)
+    save(a, ema, net, step, losses, time.time() - t0)
+    print(f"\ndone: {step} steps, {(time.time() - t0) / 60:.1f} min", file=sys.stderr)
+
+
+def save(a, ema, net, step, losses, seconds):
+    torch.save({"ema": ema.state_dict(), "raw": net.state_dict(), "step": step,
+                "seed": a.seed, "batch": a.batch, "pool": a.pool, "seconds": seconds},
+               os.path.join(a.out, "ckpt.pt.tmp"))
+    os.replace(os.path.join(a.out, "ckpt.pt.tmp"), os.path.join(a.out, "ckpt.pt"))
+    np.savetxt(os.path.join(a.out, "loss.tsv"), np.array(losses), fmt="%.5f")
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    lo = np.array(losses)
+    k = min(100, len(lo))
+    sm = np.convolve(lo, np.ones(k) / k, mode="valid")
+    plt.figure(figsize=(6, 4))
+    plt.plot(lo, alpha=0.3, label="loss")
+    plt.plot(np.arange(k - 1, len(lo)), sm, label=f"mean of {k}")
+    plt.yscale("log")
+    plt.xlabel("step")
+    plt.ylabel("eps MSE")
+    plt.title(f"training (seed {a.seed}, batch {a.batch}, {seconds / 60:.1f} min)")
+    plt.legend()
+    plt.tight_layout()
+    plt.savefig(os.path.join(a.out, "loss.png"), dpi=80)
+    plt.close()
+
+
+if __name__ == "__main__":
+    main()
