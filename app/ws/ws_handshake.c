@@ -1,0 +1,192 @@
+#include "app/ws/ws_handshake.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "mbedtls/base64.h"
+#include "mbedtls/sha1.h"
+
+static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+static char lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+static bool equal_nocase(const char *a, const char *b)
+{
+    while (*a && lower(*a) == lower(*b)) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+static bool is_b64(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
+}
+
+int ws_accept_key(const char *key, char out[WS_ACCEPT_LEN + 1])
+{
+    /* 16 bytes in base64 are exactly 22 symbols and "==". Checking the shape first keeps
+     * the decoder from accepting what it tolerates (white space, line breaks). */
+    size_t n = strlen(key);
+    if (n != 24 || key[22] != '=' || key[23] != '=') return -1;
+    for (size_t i = 0; i < 22; i++)
+        if (!is_b64(key[i])) return -1;
+    unsigned char raw[18];
+    size_t raw_len = 0;
+    if (mbedtls_base64_decode(raw, sizeof(raw), &raw_len, (const unsigned char *)key, n) != 0 ||
+        raw_len != 16)
+        return -1;
+
+    unsigned char cat[24 + sizeof(ws_guid) - 1];
+    memcpy(cat, key, 24);
+    memcpy(cat + 24, ws_guid, sizeof(ws_guid) - 1);
+    unsigned char digest[20];
+    if (mbedtls_sha1_ret(cat, sizeof(cat), digest) != 0) return -1;
+    size_t olen = 0;
+    if (mbedtls_base64_encode((unsigned char *)out, WS_ACCEPT_LEN + 1, &olen, digest, 20) != 0 ||
+        olen != WS_ACCEPT_LEN)
+        return -1;
+    out[WS_ACCEPT_LEN] = '\0';
+    return 0;
+}
+
+/* Is name one of the comma-separated tokens of list (exact match, subprotocol names are
+ * case-sensitive)? */
+static bool offered(const char *list, const char *name)
+{
+    size_t nl = strlen(name);
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *t = p;
+        while (*p && *p != ',' && *p != ' ' && *p != '\t')
+            p++;
+        if ((size_t)(p - t) == nl && nl && memcmp(t, name, nl) == 0) return true;
+    }
+    return false;
+}
+
+static uint16_t refuse(ws_handshake_t *out, uint16_t status, const char *why)
+{
+    out->status = status;
+    out->error = why;
+    return status;
+}
+
+uint16_t ws_handshake_check(const http_request_t *req, const ws_handshake_policy_t *pol,
+                            ws_handshake_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (req->method != HTTP_M_GET) return refuse(out, 405, "WebSocket handshake must be GET");
+    if (req->version_minor < 1) return refuse(out, 400, "WebSocket needs HTTP/1.1");
+    if (!req->upgrade_ws) return refuse(out, 400, "Upgrade: websocket missing");
+    if (!req->conn_upgrade) return refuse(out, 400, "Connection: Upgrade missing");
+    if (strcmp(req->ws_version, "13") != 0)
+        return refuse(out, 426, "Sec-WebSocket-Version must be 13");
+    if (ws_accept_key(req->ws_key, out->accept) != 0)
+        return refuse(out, 400, "Sec-WebSocket-Key must be 16 bytes in base64");
+    if (pol && pol->n_origins && req->origin[0]) {
+        bool ok = false;
+        for (size_t i = 0; i < pol->n_origins && !ok; i++)
+            ok = equal_nocase(req->origin, pol->origins[i]);
+        if (!ok) return refuse(out, 403, "Origin not allowed");
+    }
+    if (pol && req->ws_protocol[0]) {
+        for (size_t i = 0; i < pol->n_protocols && !out->protocol; i++)
+            if (offered(req->ws_protocol, pol->protocols[i])) out->protocol = pol->protocols[i];
+    }
+    out->status = 101;
+    return 101;
+}
+
+/* A bounded string builder: formatting without stdio keeps float support out of small
+ * libc builds. */
+typedef struct {
+    char *buf;
+    size_t cap, len;
+    bool overflow;
+} sb_t;
+
+static void sb_put(sb_t *s, const char *str)
+{
+    size_t n = strlen(str);
+    if (s->len + n >= s->cap) {
+        s->overflow = true;
+        return;
+    }
+    memcpy(s->buf + s->len, str, n);
+    s->len += n;
+    s->buf[s->len] = '\0';
+}
+
+static void sb_uint(sb_t *s, unsigned v)
+{
+    char tmp[12];
+    size_t i = sizeof(tmp) - 1;
+    tmp[i] = '\0';
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    sb_put(s, tmp + i);
+}
+
+static const char *status_line(uint16_t status, const char **code)
+{
+    switch (status) {
+    case 403:
+        *code = "forbidden";
+        return "403 Forbidden";
+    case 405:
+        *code = "method_not_allowed";
+        return "405 Method Not Allowed";
+    case 426:
+        *code = "upgrade_required";
+        return "426 Upgrade Required";
+    default:
+        *code = "bad_request";
+        return "400 Bad Request";
+    }
+}
+
+size_t ws_handshake_response(const ws_handshake_t *hs, char *buf, size_t cap)
+{
+    sb_t s = {buf, cap, 0, cap == 0};
+    if (cap) buf[0] = '\0';
+    if (hs->status == 101) {
+        sb_put(&s, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                   "Connection: Upgrade\r\nSec-WebSocket-Accept: ");
+        sb_put(&s, hs->accept);
+        if (hs->protocol) {
+            sb_put(&s, "\r\nSec-WebSocket-Protocol: ");
+            sb_put(&s, hs->protocol);
+        }
+        sb_put(&s, "\r\n\r\n");
+        return s.overflow ? 0 : s.len;
+    }
+    const char *code;
+    const char *line = status_line(hs->status, &code);
+    const char *msg = hs->error ? hs->error : "bad WebSocket handshake";
+    /* {"error":{"code":"","message":""}} is 34 bytes around the two strings, which are
+     * static and need no escaping. */
+    unsigned body_len = (unsigned)(34 + strlen(code) + strlen(msg));
+    sb_put(&s, "HTTP/1.1 ");
+    sb_put(&s, line);
+    sb_put(&s, "\r\n");
+    if (hs->status == 426) sb_put(&s, "Sec-WebSocket-Version: 13\r\nUpgrade: websocket\r\n");
+    if (hs->status == 405) sb_put(&s, "Allow: GET\r\n");
+    sb_put(&s, "Content-Type: application/json\r\nConnection: close\r\nContent-Length: ");
+    sb_uint(&s, body_len);
+    sb_put(&s, "\r\n\r\n{\"error\":{\"code\":\"");
+    sb_put(&s, code);
+    sb_put(&s, "\",\"message\":\"");
+    sb_put(&s, msg);
+    sb_put(&s, "\"}}");
+    return s.overflow ? 0 : s.len;
+}
