@@ -45,9 +45,9 @@
 #define LWIP_TCP_TIMESTAMPS        0
 #define TCP_QUEUE_OOSEQ            1
 
-/* One PCB per served connection plus one spare, so that the connection past MAX_CONNS can
- * be accepted, answered 503 and closed instead of being left in SYN limbo: ~200 B each. */
-#define MEMP_NUM_TCP_PCB        (MAX_CONNS + 1)
+/* One PCB per served connection plus a few spares, so that connections past MAX_CONNS can
+ * be accepted, answered 503 and closed while earlier refusals finish closing: ~200 B each. */
+#define MEMP_NUM_TCP_PCB        (MAX_CONNS + 4)
 #define MEMP_NUM_TCP_PCB_LISTEN 3
 /* altcp wrappers: one per TCP PCB, listeners included. */
 #define MEMP_NUM_ALTCP_PCB (MEMP_NUM_TCP_PCB + MEMP_NUM_TCP_PCB_LISTEN)

@@ -83,7 +83,10 @@ http_parse_result_t http_parser_feed(http_parser_t *p, const uint8_t *data, size
 void http_parser_set_body(http_parser_t *p, uint8_t *buf, uint32_t cap);
 
 /* Body bytes received so far (valid after DONE: equals content_length). */
-static inline const uint8_t *http_parser_body(const http_parser_t *p) { return p->body; }
+static inline const uint8_t *http_parser_body(const http_parser_t *p)
+{
+    return p->body;
+}
 
 /* Split target into path (until '?') and query; returns the path length. */
 size_t http_target_path_len(const char *target);

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#define LWIP_NO_CTYPE_H 0
+#define LWIP_NO_CTYPE_H      0
 #define LWIP_TIMEVAL_PRIVATE 0
 
 void edge_lwip_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

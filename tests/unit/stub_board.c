@@ -7,8 +7,14 @@
 
 uint32_t test_clock_ms;
 
-uint32_t board_now_ms(void) { return test_clock_ms; }
-uint64_t board_now_us(void) { return (uint64_t)test_clock_ms * 1000u; }
+uint32_t board_now_ms(void)
+{
+    return test_clock_ms;
+}
+uint64_t board_now_us(void)
+{
+    return (uint64_t)test_clock_ms * 1000u;
+}
 
 int board_entropy(uint8_t *buf, size_t len)
 {
@@ -20,15 +26,33 @@ int board_entropy(uint8_t *buf, size_t len)
     return 0;
 }
 
-int board_entropy_is_strong(void) { return 0; }
-void board_console_write(const char *s, size_t len) { fwrite(s, 1, len, stderr); }
+int board_entropy_is_strong(void)
+{
+    return 0;
+}
+void board_console_write(const char *s, size_t len)
+{
+    fwrite(s, 1, len, stderr);
+}
 void board_netif_poll(void) {}
-void board_idle(uint32_t max_ms) { test_clock_ms += max_ms; }
-int board_should_stop(void) { return 1; }
+void board_idle(uint32_t max_ms)
+{
+    test_clock_ms += max_ms;
+}
+int board_should_stop(void)
+{
+    return 1;
+}
 void board_panic(const char *why)
 {
     fprintf(stderr, "panic: %s\n", why);
     abort();
 }
-const char *board_name(void) { return "test"; }
-void board_net_stats(board_net_stats_t *out) { *out = (board_net_stats_t){0, 0, 0, 0}; }
+const char *board_name(void)
+{
+    return "test";
+}
+void board_net_stats(board_net_stats_t *out)
+{
+    *out = (board_net_stats_t){0, 0, 0, 0};
+}

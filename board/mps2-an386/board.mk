@@ -1,0 +1,11 @@
+# QEMU's MPS2 AN386 board: Arm Cortex-M4. Built with Debian's arm-none-eabi toolchain.
+# Floating point is off (-mfloat-abi=soft): the firmware is integer-only by design.
+CC            := arm-none-eabi-gcc
+FIRMWARE      := edgeartist.elf
+BOARD_SRC     := $(wildcard board/mps2-an386/*.c)
+BOARD_CFLAGS  := -mcpu=cortex-m4 -mthumb -mfloat-abi=soft -Os -g -ffunction-sections \
+                 -fdata-sections -fno-common
+BOARD_DEFS    :=
+BOARD_LDFLAGS := --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections \
+                 -Wl,-Map,$(BUILD)/edgeartist.map
+BOARD_POSTLINK = $(Q)arm-none-eabi-objcopy -O binary $@ $(BUILD)/edgeartist.bin

@@ -1,0 +1,91 @@
+// The foundation over the wire: ICMP, /api/health, the page, the connection table's limit.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { TARGET, HOST, PORT, getJSON, SLOW } from './target.mjs';
+
+const run = promisify(execFile);
+
+test('ICMP echo answers', { skip: process.env.EDGE_NO_ICMP === '1' }, async () => {
+  const { stdout } = await run('ping', ['-c', '3', '-i', '0.2', '-W', '2', HOST]);
+  assert.match(stdout, /3 received/);
+});
+
+test('/api/health is JSON with status, uptime, connections and pools', async () => {
+  const { status, headers, body } = await getJSON('/api/health');
+  assert.equal(status, 200);
+  assert.match(headers.get('content-type'), /application\/json/);
+  assert.equal(body.status, 'ok');
+  assert.ok(Number.isInteger(body.uptime_ms) && body.uptime_ms >= 0);
+  assert.ok(body.connections.active >= 1, 'this request is a connection');
+  assert.ok(body.connections.max >= 1);
+  for (const pool of ['lwip_heap', 'tcp_pcb', 'pbuf_pool']) {
+    const p = body.memory[pool];
+    assert.ok(p, `pool ${pool} reported`);
+    assert.ok(p.peak >= p.used && p.size >= p.peak, `${pool}: used <= peak <= size`);
+  }
+});
+
+test('uptime advances', async () => {
+  const a = (await getJSON('/api/health')).body.uptime_ms;
+  await new Promise((r) => setTimeout(r, 300));
+  const b = (await getJSON('/api/health')).body.uptime_ms;
+  assert.ok(b - a >= 250, `uptime went from ${a} to ${b}`);
+});
+
+test('GET / serves the page naming the device', async () => {
+  const r = await fetch(TARGET + '/');
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /text\/html/);
+  assert.match(await r.text(), /edgeartist/);
+});
+
+test('HEAD /api/health sends the head only', async () => {
+  const r = await fetch(TARGET + '/api/health', { method: 'HEAD' });
+  assert.equal(r.status, 200);
+  assert.equal(await r.text(), '');
+});
+
+// Open a raw connection and collect everything the server sends until it closes or
+// the time runs out.
+function openRaw() {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(PORT, HOST);
+    const c = { sock: s, data: '', closed: false };
+    s.on('data', (d) => (c.data += d.toString()));
+    s.on('close', () => (c.closed = true));
+    s.on('error', () => {});
+    s.once('connect', () => resolve(c));
+    s.once('error', reject);
+    s.setTimeout(20000 * SLOW, () => s.destroy());
+  });
+}
+
+test('connections past the table size are refused cleanly, and served again after', async () => {
+  const max = (await getJSON('/api/health')).body.connections.max;
+  // Let the health request's connection close on the device before counting.
+  await new Promise((r) => setTimeout(r, 200));
+  const held = [];
+  for (let i = 0; i < max; i++) held.push(await openRaw());
+  // The table is full now: each extra connection gets a 503 JSON and a close.
+  const extra = [];
+  for (let i = 0; i < 3; i++) extra.push(await openRaw());
+  await new Promise((r) => setTimeout(r, 1000 * SLOW));
+  for (const c of extra) {
+    assert.match(c.data, /^HTTP\/1\.1 503 /, 'refused with 503');
+    assert.match(c.data, /Retry-After: \d+/i);
+    assert.match(c.data, /"code":"unavailable"/);
+    assert.ok(c.closed, 'refused connection is closed by the device');
+  }
+  // The held connections still work: each can make a request.
+  const first = held[0];
+  first.sock.write('GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  await new Promise((r) => setTimeout(r, 500 * SLOW));
+  assert.match(first.data, /^HTTP\/1\.1 200 /);
+  for (const c of held) c.sock.destroy();
+  await new Promise((r) => setTimeout(r, 500 * SLOW));
+  const { status } = await getJSON('/api/health');
+  assert.equal(status, 200, 'served again once they closed');
+});
