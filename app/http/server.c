@@ -11,6 +11,7 @@
 
 #include "app/api/router.h"
 #include "app/board.h"
+#include "app/http/http_response.h"
 #include "app/log.h"
 #include "lwip/altcp.h"
 #include "lwip/altcp_tcp.h"
@@ -169,48 +170,6 @@ static void tx_pump(conn_t *c)
     }
 }
 
-static const char *reason(int status)
-{
-    switch (status) {
-    case 101:
-        return "Switching Protocols";
-    case 200:
-        return "OK";
-    case 202:
-        return "Accepted";
-    case 204:
-        return "No Content";
-    case 400:
-        return "Bad Request";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 408:
-        return "Request Timeout";
-    case 413:
-        return "Content Too Large";
-    case 414:
-        return "URI Too Long";
-    case 415:
-        return "Unsupported Media Type";
-    case 426:
-        return "Upgrade Required";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 500:
-        return "Internal Server Error";
-    case 501:
-        return "Not Implemented";
-    case 503:
-        return "Service Unavailable";
-    case 505:
-        return "HTTP Version Not Supported";
-    default:
-        return "Unknown";
-    }
-}
-
 void http_reply(conn_t *c, int status, const char *content_type, const void *body, size_t len,
                 int lifetime, const char *extra_headers)
 {
@@ -219,13 +178,23 @@ void http_reply(conn_t *c, int status, const char *content_type, const void *bod
     if (!keep) c->close_after = 1;
     int head_only = c->u.http.req.method == HTTP_M_HEAD;
     char head[384];
-    int n =
-        snprintf(head, sizeof head,
-                 "HTTP/1.1 %d %s\r\nServer: edgeartist\r\nContent-Type: %s\r\n"
-                 "Content-Length: %u\r\nCache-Control: no-store\r\nConnection: %s\r\n%s\r\n",
-                 status, reason(status), content_type ? content_type : "text/plain", (unsigned)len,
-                 keep ? "keep-alive" : "close", extra_headers ? extra_headers : "");
-    if (n < 0 || (size_t)n >= sizeof head || conn_write(c, head, (size_t)n) != 0) {
+    http_head_t h = {.status = (uint16_t)status,
+                     .keep_alive = (uint8_t)keep,
+                     .content_type = content_type,
+                     .content_length = (int32_t)len};
+    int n = http_format_head(head, sizeof head, &h);
+    size_t hl = n > 0 ? (size_t)n : 0;
+    /* Extra header lines go before the empty line that ends the head. */
+    size_t xl = extra_headers ? strlen(extra_headers) : 0;
+    if (n < 0 || hl + xl >= sizeof head) {
+        LOGE("conn %u: response head does not fit", c->index);
+        conn_close(c);
+        return;
+    }
+    memmove(head + hl - 2 + xl, head + hl - 2, 2);
+    memcpy(head + hl - 2, extra_headers, xl);
+    hl += xl;
+    if (conn_write(c, head, hl) != 0) {
         /* Not even the head fits: the send buffer is exhausted. Give up on this peer. */
         LOGW("conn %u: no send space for a %d response", c->index, status);
         conn_close(c);
@@ -257,68 +226,21 @@ void http_reply(conn_t *c, int status, const char *content_type, const void *bod
     tx_pump(c);
 }
 
-/* Copy s into dst as the inside of a JSON string; returns bytes written. */
-static size_t json_escape(char *dst, size_t cap, const char *s)
-{
-    size_t n = 0;
-    for (; *s && n + 7 < cap; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') {
-            dst[n++] = '\\';
-            dst[n++] = (char)ch;
-        } else if (ch < 0x20) {
-            n += (size_t)snprintf(dst + n, cap - n, "\\u%04x", ch);
-        } else {
-            dst[n++] = (char)ch;
-        }
-    }
-    dst[n] = 0;
-    return n;
-}
-
 void http_reply_error(conn_t *c, int status, const char *code, const char *field,
                       const char *message, const char *extra_headers)
 {
-    char msg[192], fld[64];
-    json_escape(msg, sizeof msg, message ? message : reason(status));
-    int n;
-    if (field) {
-        json_escape(fld, sizeof fld, field);
-        n = snprintf(scratch, sizeof scratch,
-                     "{\"error\":{\"code\":\"%s\",\"field\":\"%s\",\"message\":\"%s\"}}", code, fld,
-                     msg);
-    } else {
-        n = snprintf(scratch, sizeof scratch, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
-                     code, msg);
+    http_error_t e = {.status = (uint16_t)status, .code = code, .field = field, .message = message};
+    int n = http_format_error_body(scratch, sizeof scratch, &e);
+    if (n < 0) {
+        conn_close(c);
+        return;
     }
-    http_reply(c, status, "application/json", scratch, (size_t)n, HTTP_BODY_COPY, extra_headers);
+    http_reply(c, status, HTTP_CT_JSON, scratch, (size_t)n, HTTP_BODY_COPY, extra_headers);
 }
 
 void http_reply_json(conn_t *c, int status, size_t len)
 {
     http_reply(c, status, "application/json", scratch, len, HTTP_BODY_COPY, "");
-}
-
-static const char *status_code_name(int status)
-{
-    switch (status) {
-    case 400:
-        return "bad_request";
-    case 408:
-        return "request_timeout";
-    case 413:
-        return "payload_too_large";
-    case 414:
-        return "uri_too_long";
-    case 431:
-        return "headers_too_large";
-    case 501:
-        return "not_implemented";
-    case 505:
-        return "http_version_not_supported";
-    default:
-        return "bad_request";
-    }
 }
 
 /* ---- input -------------------------------------------------------------------------- */
@@ -396,8 +318,7 @@ static void process(conn_t *c)
             c->close_after = 1;
             LOGI("conn %u: bad request (%u %s)", c->index, c->u.http.status,
                  c->u.http.error ? c->u.http.error : "");
-            http_reply_error(c, c->u.http.status, status_code_name(c->u.http.status), NULL,
-                             c->u.http.error, "");
+            http_reply_error(c, c->u.http.status, NULL, NULL, c->u.http.error, "");
             return;
         }
     }
