@@ -80,6 +80,9 @@ run: deps
 test:
 	$(Q)bash tests/run_all.sh
 
+bench:
+	$(Q)for b in bench/*_bench.sh; do bash $$b || exit 1; done
+
 size:
 	$(Q)bash scripts/size.sh
 
