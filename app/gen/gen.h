@@ -1,0 +1,87 @@
+/* The generator as the rest of the firmware sees it: validate a request, begin it, then
+ * call gen_slice() from the superloop until the image is done. Integer-only, static arena,
+ * bit-exact with model/intref.py (see model/SPEC.md). */
+#ifndef EDGE_GEN_H
+#define EDGE_GEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GEN_W        32
+#define GEN_H        32
+#define GEN_RGB_SIZE (GEN_W * GEN_H * 3)
+
+#define GEN_PROMPT_MAX   256 /* bytes of prompt or negative prompt, NUL included */
+#define GEN_STEPS_MIN    1
+#define GEN_STEPS_MAX    100
+#define GEN_GUIDANCE_MIN 10  /* guidance_scale x 10: 1.0 */
+#define GEN_GUIDANCE_MAX 200 /* 20.0 */
+#define GEN_IGNORED_MAX  8   /* unknown words reported back, at most */
+#define GEN_WORD_MAX     24  /* bytes of one reported word, NUL included */
+
+typedef struct {
+    char prompt[GEN_PROMPT_MAX];
+    char negative[GEN_PROMPT_MAX]; /* "" for none */
+    uint8_t steps;                 /* GEN_STEPS_MIN..GEN_STEPS_MAX */
+    uint16_t guidance10;           /* guidance_scale in tenths: 75 is 7.5 */
+    uint32_t seed;
+    uint8_t preview; /* compute a preview at each step boundary */
+} gen_request_t;
+
+/* What the prompt parser understood (model/SPEC.md section 2). */
+typedef struct {
+    uint8_t slot[5]; /* colour, shape, size, position, background; 0 = unspecified */
+    uint8_t n_ignored;
+    char ignored[GEN_IGNORED_MAX][GEN_WORD_MAX];
+} gen_parse_t;
+
+typedef enum {
+    GEN_IDLE = 0,   /* nothing running */
+    GEN_RUNNING,    /* the slice ended inside a step */
+    GEN_STEP_DONE,  /* the slice ended on a step boundary (gen_step() tells which) */
+    GEN_IMAGE_DONE, /* the last step finished: gen_image_rgb() holds the image */
+} gen_status_t;
+
+/* Check a request before any work. Returns 0, or -1 with *field naming the JSON field
+ * ("prompt", "num_inference_steps", "guidance_scale", "negative_prompt") and *message
+ * saying what is allowed. */
+int gen_validate(const gen_request_t *r, const char **field, const char **message);
+
+/* Parse a prompt (also used to report ignored words in generation_started). */
+void gen_parse(const char *prompt, gen_parse_t *out);
+
+/* Start a generation; any running one is abandoned. Returns 0, or -1 if invalid. */
+int gen_begin(const gen_request_t *r);
+
+/* Do at most GEN_SLICE_BUDGET multiply-accumulates of the running generation. */
+gen_status_t gen_slice(void);
+
+/* Steps finished so far in the running (or just finished) generation. */
+int gen_step(void);
+
+/* The current estimate of the final image, RGB 32x32, valid after GEN_STEP_DONE when the
+ * request asked for previews. */
+const uint8_t *gen_preview_rgb(void);
+
+/* The final image, RGB 32x32 row-major, valid after GEN_IMAGE_DONE until gen_begin(). */
+const uint8_t *gen_image_rgb(void);
+
+/* Abandon the running generation. */
+void gen_abort(void);
+
+/* Arena bytes and the longest slice seen, in multiply-accumulates (for /api/health). */
+size_t gen_arena_bytes(void);
+uint32_t gen_longest_slice_macs(void);
+
+/* ---- Image encoding (app/gen/png.c, app/gen/base64.c): over caller buffers ----------- */
+
+/* Worst-case PNG size of a GEN_W x GEN_H RGB image (stored deflate blocks). */
+#define GEN_PNG_MAX (GEN_RGB_SIZE + GEN_H + 128)
+
+/* Encode rgb (w x h x 3) as PNG into out; returns its length, or 0 if cap is too small. */
+size_t png_encode_rgb(const uint8_t *rgb, int w, int h, uint8_t *out, size_t cap);
+
+/* Base64 of n bytes into out (no NUL); returns the length, or 0 if cap is too small. */
+size_t base64_encode(const uint8_t *in, size_t n, char *out, size_t cap);
+
+#endif
