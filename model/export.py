@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from net import (Net, LAYERS, T, EMB, TDIM, HID, N_FILM, SIN256, TFREQ,  # noqa: E402
+from net import (Net, LAYERS, T, EMB, TDIM, HID, N_FILM, SIN256, TFREQ, A_MAX, act,  # noqa: E402
                  layer_shapes, count_macs, peak_activation_bytes)
 from scenes import dataset  # noqa: E402
 from train import schedule, slot_array, P_DROP_ALL, P_DROP_SLOT  # noqa: E402
@@ -25,8 +25,10 @@ from vocab import SLOTS, n_index  # noqa: E402
 ROOT = os.path.dirname(HERE)
 X_SHIFT = 7          # network input: int8 = x_q12 >> 7 (scale 1/32)
 EPS_Q = 12           # network output eps: int16 in Q12
+FILM_Q = 20          # FiLM: f = sat8((p16 * G + B + 2^19) >> 20)
 FIELDS = ["src0", "up0", "src1", "up1", "cin0", "cin", "cout", "k", "stride", "hw_in",
           "hw_out", "w_off", "ch_off", "film_off", "lut", "out16"]
+# out16: the conv output is saturated to int16 (the eps output, and the pre-FiLM value)
 
 
 def mult_shift(m):
@@ -65,12 +67,17 @@ def calibrate(net, n, seed):
         tr["h.pre"] = net.fc1(torch.cat(e, 1))
         net(xt, s, t, trace=tr)
     rng_ = {}
+    q = lambda v: float(np.quantile(v.abs().numpy().ravel(), 0.9999))  # noqa: E731
     for k, v in tr.items():
-        rng_[k] = float(np.quantile(v.abs().numpy().ravel(), 0.9999))
-    for name, ins, cin, cout, k, st, film, act in LAYERS:  # post-activation range
+        rng_[k] = q(v)
+    for name, ins, cin, cout, k, st, film, use_act in LAYERS:
         key = name + (".f" if film else ".p")
-        v = tr[key]
-        rng_[name + ".a"] = float(np.quantile(F.silu(v).abs().numpy().ravel(), 0.9999)) if act else rng_[key]
+        if use_act:
+            # act() is flat beyond A_MAX and ~0 below -8: only [-8, A_MAX] needs int8 levels
+            rng_[key] = max(min(rng_[key], 8.0), 0.5)
+            rng_[name + ".a"] = q(act(tr[key]))
+        else:
+            rng_[name + ".a"] = rng_[key]
     return rng_
 
 
@@ -114,14 +121,17 @@ def build(ckpt, calib_n, calib_seed):
     s_hpre, s_h = sc("h.pre"), sc("h")
     dense("md_fc1", net.fc1.weight.detach().numpy(), net.fc1.bias.detach().numpy(),
           col_scale, np.full(HID, s_hpre))
-    A["md_fc1_lut"] = lut(s_hpre, s_h)
+    A["md_fc1_lut"] = silu_lut(s_hpre, s_h)
 
-    # FiLM head: outputs G = (1+gamma)*s_p/s_f*4096 and B = beta/s_f*4096 per channel
+    def p16_scale(name):  # int16 pre-FiLM conv output: 2x headroom over the calibrated range
+        return 2.0 * sc(name + ".p") / 256.0
+
+    # FiLM head: outputs G = (1+gamma)*s_p/s_f*2^20 and B = beta/s_f*2^20 per channel
     out_scale, plus = [], []
-    for name, ins, cin, cout, k, st, film, act in LAYERS:
+    for name, ins, cin, cout, k, st, film, use_act in LAYERS:
         if film:
-            sp, sf = sc(name + ".p"), sc(name + ".f")
-            out_scale += [sf / sp / 4096.0] * cout + [sf / 4096.0] * cout
+            sp, sf = p16_scale(name), sc(name + ".f")
+            out_scale += [sf / sp / 2.0 ** FILM_Q] * cout + [sf / 2.0 ** FILM_Q] * cout
             plus += [1.0] * cout + [0.0] * cout
     dense("md_film", net.film.weight.detach().numpy(), net.film.bias.detach().numpy(),
           np.full(HID, s_h), np.array(out_scale), plus_one=np.array(plus))
@@ -133,14 +143,14 @@ def build(ckpt, calib_n, calib_seed):
     ws, bs, ms_, ss, luts, rows = [], [], [], [], [], []
     hw = layer_shapes()
     w_off = ch_off = film_off = 0
-    for li, (name, ins, cin, cout, k, st, film, act) in enumerate(LAYERS):
+    for li, (name, ins, cin, cout, k, st, film, use_act) in enumerate(LAYERS):
         conv = net.convs[name]
         srcs = [s.replace("up:", "") for s in ins]
         in_scale = np.concatenate([np.full(chans[s], scale_of[s]) for s in srcs])
         assert len(in_scale) == cin
         w = conv.weight.detach().numpy() * in_scale[None, :, None, None]
         wq, sw = quant_rows(w)
-        sp = 1.0 / (1 << EPS_Q) if name == "out" else sc(name + ".p")
+        sp = 1.0 / (1 << EPS_Q) if name == "out" else p16_scale(name) if film else sc(name + ".p")
         ws.append(wq.ravel())
         bs.append(np.rint(conv.bias.detach().numpy() / sw).clip(-2**31, 2**31 - 1).astype(np.int32))
         for j in range(cout):
@@ -148,7 +158,7 @@ def build(ckpt, calib_n, calib_seed):
             ms_.append(m)
             ss.append(s)
         lut_id = -1
-        if act:
+        if use_act:
             sf = sc(name + (".f" if film else ".p"))
             luts.append(lut(sf, sc(name + ".a")))
             lut_id = len(luts) - 1
@@ -161,7 +171,7 @@ def build(ckpt, calib_n, calib_seed):
         hw_in = hw[srcs[0]] * (2 if up[0] else 1)
         rows.append([ids[srcs[0]], up[0], ids[srcs[1]] if len(srcs) > 1 else -1,
                      up[1] if len(srcs) > 1 else 0, cin0, cin, cout, k, st, hw_in, hw[name],
-                     w_off, ch_off, film_off if film else -1, lut_id, 1 if name == "out" else 0])
+                     w_off, ch_off, film_off if film else -1, lut_id, 1 if (name == "out" or film) else 0])
         w_off += wq.size
         ch_off += cout
         if film:
@@ -186,10 +196,17 @@ def build(ckpt, calib_n, calib_seed):
     return A, info
 
 
+def silu_lut(s_in, s_out):
+    """The condition MLP's plain SiLU (its inputs are bounded embeddings)."""
+    v = (np.arange(256) - 128) * s_in
+    return np.clip(np.rint(v / (1 + np.exp(-v)) / s_out), -128, 127).astype(np.int8)
+
+
 def lut(s_in, s_out):
-    """int8 -> int8 SiLU table: LUT[i] = sat8(round(silu((i - 128) * s_in) / s_out))."""
+    """int8 -> int8 table of act(): LUT[i] = sat8(round(act((i - 128) * s_in) / s_out))."""
     v = (np.arange(256) - 128) * s_in
     y = v / (1 + np.exp(-v))
+    y = np.minimum(y, A_MAX)
     return np.clip(np.rint(y / s_out), -128, 127).astype(np.int8)
 
 
@@ -209,7 +226,7 @@ def write_c(A, info, ckpt, calib_n, calib_seed):
     macs, cond = count_macs()
     defs = {"MD_T": T, "MD_EMB": EMB, "MD_TDIM": TDIM, "MD_HID": HID, "MD_NSLOTS": len(SLOTS),
             "MD_COND_IN": len(SLOTS) * EMB + TDIM, "MD_NFILM": N_FILM, "MD_NLAYERS": len(LAYERS),
-            "MD_LAYER_FIELDS": len(FIELDS), "MD_X_SHIFT": X_SHIFT, "MD_EPS_Q": EPS_Q,
+            "MD_LAYER_FIELDS": len(FIELDS), "MD_X_SHIFT": X_SHIFT, "MD_EPS_Q": EPS_Q, "MD_FILM_Q": FILM_Q,
             "MD_MACS": macs, "MD_COND_MACS": cond, "MD_PEAK_ACT_BYTES": peak_activation_bytes(),
             "MD_WEIGHT_BYTES": info["weight_bytes"]}
     h = [head, "#ifndef MODEL_DATA_H\n#define MODEL_DATA_H\n#include <stdint.h>\n"]

@@ -121,20 +121,17 @@ def forward(md, xin, slots, t, trace=None):
         ch = slice(L[F["ch_off"]], L[F["ch_off"]] + cout)
         c3 = lambda v: v[ch][:, None, None]  # noqa: E731  per-output-channel constant
         acc = c3(md["md_conv_b"]) + conv(a, w, k, L[F["stride"]], L[F["hw_out"]])
-        if L[F["out16"]]:
-            y = sat(rq(acc, c3(md["md_conv_m"]), c3(md["md_conv_s"])), 16)
-        else:
-            y = sat(rq(acc, c3(md["md_conv_m"]), c3(md["md_conv_s"])), 8)
-            fo = L[F["film_off"]]
-            if fo >= 0:  # f = sat8((p * G + B + 2^11) >> 12)
-                G = gb[fo:fo + cout][:, None, None]
-                B = gb[fo + cout:fo + 2 * cout][:, None, None]
-                y = sat((y * G + B + 2048) >> 12, 8)
-            if L[F["lut"]] >= 0:
-                y = md["md_luts"][L[F["lut"]] * 256 + y + 128]
+        y = sat(rq(acc, c3(md["md_conv_m"]), c3(md["md_conv_s"])), 16 if L[F["out16"]] else 8)
+        fo = L[F["film_off"]]
+        if fo >= 0:  # f = sat8((p16 * G + B + 2^19) >> 20)
+            G = gb[fo:fo + cout][:, None, None]
+            B = gb[fo + cout:fo + 2 * cout][:, None, None]
+            y = sat((y * G + B + (1 << 19)) >> 20, 8)
+        if L[F["lut"]] >= 0:
+            y = md["md_luts"][L[F["lut"]] * 256 + y + 128]
         tens.append(y)
         if trace is not None:
-            trace[f"layer{li}"] = fnv1a(y, 2 if L[F["out16"]] else 1)
+            trace[f"layer{li}"] = fnv1a(y, 2 if li == len(md["layers"]) - 1 else 1)
     return tens[-1]
 
 
