@@ -368,7 +368,7 @@ size_t ws_conn_tx_space(ws_conn_t *c)
     /* The largest p with p + header(p) <= s; the header grows at 126 and 65536. */
     if (s < 2) return 0;
     if (s <= 127) return s - 2;
-    if (s <= 130) return 125;
+    if (s <= 129) return 125;
     if (s - 4 <= 0xFFFF) return s - 4;
     if (s - 10 <= 0xFFFF) return 0xFFFF;
     return s - 10;
