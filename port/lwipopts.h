@@ -39,7 +39,8 @@
 #define TCP_SND_BUF                (4 * TCP_MSS) /* most unacked + queued bytes per connection */
 #define TCP_SND_QUEUELEN           (2 * TCP_SND_BUF / TCP_MSS + 4)
 #define TCP_LISTEN_BACKLOG         1
-#define TCP_DEFAULT_LISTEN_BACKLOG 8
+/* Half-open connections count against the backlog: a burst of SYNs must not be dropped. */
+#define TCP_DEFAULT_LISTEN_BACKLOG MAX_CONNS
 #define LWIP_TCP_KEEPALIVE         1
 #define TCP_OVERSIZE               TCP_MSS
 #define LWIP_TCP_TIMESTAMPS        0

@@ -86,7 +86,7 @@ sim_forward() {
     "TCP:$SIM_DEV_IP:80" >/dev/null 2>&1 &
   echo $! >"$SIM_RUN/fwd-inner.pid"
   for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
-  socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" "UNIX-CONNECT:$sock" \
+  socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork,backlog=64" "UNIX-CONNECT:$sock" \
     >/dev/null 2>&1 &
   echo $! >"$SIM_RUN/fwd-outer.pid"
 }
