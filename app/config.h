@@ -48,6 +48,41 @@
  * before they are handed to lwIP: 512 B x MAX_CONNS = 16 KB. */
 #define HTTP_TX_STAGE 512
 
+/* ---- Jobs and events -------------------------------------------------------------- */
+
+/* Jobs accepted and not finished: the running one plus those waiting. One more gets 503.
+ * Each job record is ~1.6 KB (request 0.5 KB, event ring 1 KB). */
+#ifndef MAX_JOBS_QUEUED
+#define MAX_JOBS_QUEUED 4
+#endif
+
+/* Finished jobs whose state, events and images stay available for late subscribers. */
+#ifndef JOBS_KEPT
+#define JOBS_KEPT 8
+#endif
+
+/* Events each job keeps for replay (16 B each): queued, started, one per step, the final
+ * event. A 20-step job needs 23; a subscriber asking for older events than the ring still
+ * holds gets events_dropped. */
+#ifndef EVENTS_PER_JOB
+#define EVENTS_PER_JOB 64
+#endif
+
+/* Finished images kept, 32x32 RGB (3 KB each): 12 x 3 KB = 36 KB. A job takes num_images
+ * slots when it starts; the oldest finished jobs give theirs up first. */
+#ifndef JOB_IMAGE_SLOTS
+#define JOB_IMAGE_SLOTS 12
+#endif
+
+/* Subscriptions (a connection following a job's events), all transports together:
+ * ~40 B each. */
+#ifndef MAX_SUBS
+#define MAX_SUBS 64
+#endif
+
+/* Server-Sent Events comment heartbeat. */
+#define SSE_HEARTBEAT_MS 15000
+
 /* ---- Logging ---------------------------------------------------------------------- */
 
 /* One formatted log line (static buffer, shared). */

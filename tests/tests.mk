@@ -24,7 +24,7 @@ $(TBUILD)/unit/%: tests/unit/%.c $(TBUILD)/libedge.a tests/unit/stub_board.c
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	$(Q)gcc $(CSTD) $(TEST_FLAGS) $(WARN) $(INCLUDES) $(DEFS) -o $@ $< tests/unit/stub_board.c \
-	  $(TBUILD)/libedge.a -lcmocka
+	  $(TBUILD)/libedge.a -lcmocka -lz
 
 test-unit-build: $(UNIT_BIN)
 

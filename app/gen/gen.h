@@ -73,15 +73,12 @@ void gen_abort(void);
 size_t gen_arena_bytes(void);
 uint32_t gen_longest_slice_macs(void);
 
-/* ---- Image encoding (app/gen/png.c, app/gen/base64.c): over caller buffers ----------- */
+/* ---- Image encoding (app/gen/png.c), over caller buffers ------------------------------ */
 
 /* Worst-case PNG size of a GEN_W x GEN_H RGB image (stored deflate blocks). */
 #define GEN_PNG_MAX (GEN_RGB_SIZE + GEN_H + 128)
 
 /* Encode rgb (w x h x 3) as PNG into out; returns its length, or 0 if cap is too small. */
 size_t png_encode_rgb(const uint8_t *rgb, int w, int h, uint8_t *out, size_t cap);
-
-/* Base64 of n bytes into out (no NUL); returns the length, or 0 if cap is too small. */
-size_t base64_encode(const uint8_t *in, size_t n, char *out, size_t cap);
 
 #endif
