@@ -80,6 +80,12 @@ run: deps
 test:
 	$(Q)bash tests/run_all.sh
 
+qemu:
+	$(Q)$(MAKE) --no-print-directory BOARD=mps2-an386 all && bash sim/qemu.sh
+
+test-target:
+	$(Q)bash tests/run_qemu.sh --target "$(TARGET)"
+
 bench:
 	$(Q)for b in bench/*_bench.sh; do bash $$b || exit 1; done
 

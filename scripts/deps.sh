@@ -10,7 +10,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 # Debian packages the build and the tests use (see README "Dependencies").
-PKGS=(build-essential dpkg-dev clang lld llvm libclang-rt-14-dev libcmocka-dev zlib1g-dev zlib1g-dev
+PKGS=(build-essential dpkg-dev clang lld llvm libclang-rt-14-dev libcmocka-dev zlib1g-dev
       gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
       iproute2 iputils-ping socat curl wrk pngcheck python3-pil python3-numpy
       python3-websockets python3-socketio python3-aiohttp valgrind)

@@ -46,7 +46,7 @@ void fault_report(const uint32_t *frame, uint32_t exc_return, uint32_t msp)
 {
     uint32_t ipsr, cfsr = SCB_CFSR;
     __asm volatile("mrs %0, ipsr" : "=r"(ipsr));
-    put("\n*** FAULT: exception ");
+    put("\n*** FAULT:");
     put_hex("ipsr", ipsr & 0x1FF);
     put_hex("CFSR", cfsr);
     put_hex("HFSR", SCB_HFSR);
