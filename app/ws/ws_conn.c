@@ -111,7 +111,9 @@ static void fail(ws_conn_t *c, uint16_t code)
         if (c->flags & F_CLOSE_SENT) tcp_close(c);
         return;
     }
-    start_close(c, code, code, false);
+    /* When framing is lost the peer's answer cannot be recognised: waiting for it would only
+     * hold the connection for the close timeout, so TCP goes right after our close. */
+    start_close(c, code, code, c->rx.state == WS_P_BROKEN);
 }
 
 /* ---- delivery ------------------------------------------------------------------------- */
@@ -315,6 +317,14 @@ void ws_conn_on_writable(ws_conn_t *c)
     ws_conn_flush(c);
 }
 
+/* Milliseconds from then to now, robust to wrap-around and to a caller whose clock reading
+ * is a little older than a stamp taken from a later reading (never "negative"). */
+static uint32_t since(uint32_t now, uint32_t then)
+{
+    uint32_t d = now - then;
+    return d > 0x7FFFFFFFu ? 0 : d;
+}
+
 void ws_conn_tick(ws_conn_t *c, uint32_t now_ms)
 {
     c->now_ms = now_ms;
@@ -322,21 +332,21 @@ void ws_conn_tick(ws_conn_t *c, uint32_t now_ms)
     service(c);
     const ws_limits_t *lim = c->lim;
     if (c->state == WS_ST_CLOSING) {
-        if (now_ms - c->close_ms >= lim->close_timeout_ms) {
+        if (since(now_ms, c->close_ms) >= lim->close_timeout_ms) {
             if (!c->close_code) c->close_code = WS_CLOSE_ABNORMAL;
             tcp_close(c);
         }
         return;
     }
     if (c->state != WS_ST_OPEN) return;
-    uint32_t idle = now_ms - c->last_rx_ms;
+    uint32_t idle = since(now_ms, c->last_rx_ms);
     if (lim->peer_timeout_ms && idle >= lim->peer_timeout_ms) {
         c->close_code = WS_CLOSE_ABNORMAL; /* dead peers get no close handshake */
         tcp_close(c);
         return;
     }
     if (lim->ping_interval_ms && idle >= lim->ping_interval_ms &&
-        now_ms - c->last_ping_ms >= lim->ping_interval_ms && !c->tx_left &&
+        since(now_ms, c->last_ping_ms) >= lim->ping_interval_ms && !c->tx_left &&
         !(c->flags & (F_PONG | F_CLOSE))) {
         if (put_frame(c, WS_OP_PING, true, NULL, 0)) c->last_ping_ms = now_ms;
     }

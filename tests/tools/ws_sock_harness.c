@@ -355,6 +355,7 @@ int main(int argc, char **argv)
             if (cl->state != C_FREE && (pfd[j].revents & (POLLIN | POLLHUP | POLLERR)))
                 on_readable(cl);
         }
+        now = now_ms(); /* connections opened above stamped a later reading */
         for (int i = 0; i < MAX_CLIENTS; i++) {
             client_t *cl = &clients[i];
             if (cl->state == C_WS && !cl->closing) {

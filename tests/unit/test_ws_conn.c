@@ -274,8 +274,9 @@ static void test_close_handshake_answers(void **state)
     close_with(long_reason, 125, 1000);
 }
 
-/* A protocol error: close 1002 goes out, input is then only scanned for the peer's close,
- * which closes TCP. */
+/* A protocol error that loses framing: close 1002, then TCP closed at once (the peer's answer
+ * could not be recognised). An error that keeps framing (1007) waits for the peer's close,
+ * and cuts the peer off after the close timeout if it never comes. */
 static void test_protocol_error_then_peer_close(void **state)
 {
     (void)state;
@@ -284,17 +285,27 @@ static void test_protocol_error_then_peer_close(void **state)
     size_t n = cframe(buf, 0xC1, "x", 1); /* RSV1 */
     feed_all(buf, n);
     assert_int_equal(sclose_code(io.out, io.len), 1002);
+    assert_int_equal(io.closed, 1);
+    assert_int_equal(ws_conn_state(&conn), WS_ST_CLOSED);
+    feed_all((const uint8_t *)"garbage", 7); /* swallowed */
+    assert_int_equal(rec.closes, 1);
+    assert_int_equal(rec.close_code, 1002);
+
+    open_conn(1 << 16);
+    n = cframe(buf, 0x81, "\xff", 1);
+    feed_all(buf, n);
+    assert_int_equal(sclose_code(io.out, io.len), 1007);
     assert_int_equal(io.closed, 0);
     assert_int_equal(ws_conn_state(&conn), WS_ST_CLOSING);
-    /* the rest of the stream is garbage now: swallowed */
-    feed_all((const uint8_t *)"garbage", 7);
-    assert_int_equal(io.closed, 0);
+    n = cframe(buf, 0x82, "ignored", 7);
+    feed_all(buf, n);
+    assert_int_equal(rec.msgs, 0);
     ws_conn_tick(&conn, 1000 + WS_CLOSE_TIMEOUT_MS - 1);
     assert_int_equal(io.closed, 0);
     ws_conn_tick(&conn, 1000 + WS_CLOSE_TIMEOUT_MS);
     assert_int_equal(io.closed, 1);
     assert_int_equal(rec.closes, 1);
-    assert_int_equal(rec.close_code, 1002);
+    assert_int_equal(rec.close_code, 1007);
 
     /* 1009 keeps framing: the peer's close after the refused frame is seen at once */
     open_conn(1 << 16);
@@ -476,6 +487,9 @@ static void test_keepalive_and_dead_peer(void **state)
     open_conn(1 << 16);
     lim.ping_interval_ms = 100;
     lim.peer_timeout_ms = 250;
+    ws_conn_tick(&conn, 999); /* a clock reading older than the open stamp is not "ages" */
+    assert_int_equal(io.closed, 0);
+    assert_int_equal(io.len, 0);
     ws_conn_tick(&conn, 1099);
     assert_int_equal(io.len, 0);
     ws_conn_tick(&conn, 1100);
