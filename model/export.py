@@ -23,7 +23,7 @@ from train import schedule, slot_array, P_DROP_ALL, P_DROP_SLOT  # noqa: E402
 from vocab import SLOTS, n_index  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
-X_SHIFT = 7          # network input: int8 = x_q12 >> 7 (scale 1/32)
+X_Q = 12             # network input: the sampler's int16 x in Q12, read directly by layer 0
 EPS_Q = 12           # network output eps: int16 in Q12
 FILM_Q = 20          # FiLM: f = sat8((p16 * G + B + 2^19) >> 20)
 FIELDS = ["src0", "up0", "src1", "up1", "cin0", "cin", "cout", "k", "stride", "hw_in",
@@ -137,7 +137,7 @@ def build(ckpt, calib_n, calib_seed):
           np.full(HID, s_h), np.array(out_scale), plus_one=np.array(plus))
 
     # convolutions: input scales per input channel folded into the weights
-    scale_of = {"x": 1.0 / (1 << (12 - X_SHIFT))}
+    scale_of = {"x": 1.0 / (1 << X_Q)}
     chans = {"x": 3, **{l[0]: l[3] for l in LAYERS}}
     ids = {"x": 0}
     ws, bs, ms_, ss, luts, rows = [], [], [], [], [], []
@@ -226,7 +226,7 @@ def write_c(A, info, ckpt, calib_n, calib_seed):
     macs, cond = count_macs()
     defs = {"MD_T": T, "MD_EMB": EMB, "MD_TDIM": TDIM, "MD_HID": HID, "MD_NSLOTS": len(SLOTS),
             "MD_COND_IN": len(SLOTS) * EMB + TDIM, "MD_NFILM": N_FILM, "MD_NLAYERS": len(LAYERS),
-            "MD_LAYER_FIELDS": len(FIELDS), "MD_X_SHIFT": X_SHIFT, "MD_EPS_Q": EPS_Q, "MD_FILM_Q": FILM_Q,
+            "MD_LAYER_FIELDS": len(FIELDS), "MD_X_Q": X_Q, "MD_EPS_Q": EPS_Q, "MD_FILM_Q": FILM_Q,
             "MD_MACS": macs, "MD_COND_MACS": cond, "MD_PEAK_ACT_BYTES": peak_activation_bytes(),
             "MD_WEIGHT_BYTES": info["weight_bytes"]}
     h = [head, "#ifndef MODEL_DATA_H\n#define MODEL_DATA_H\n#include <stdint.h>\n"]

@@ -106,7 +106,8 @@ def conv(x, w, k, stride, hw_out):
 
 
 def forward(md, xin, slots, t, trace=None):
-    """xin int8[3][32][32] (scale 1/32), slots int[5], t in 0..T-1 -> eps int16[3][32][32] (Q12)."""
+    """xin int16[3][32][32] (the sampler's x, Q12), slots int[5], t in 0..T-1
+    -> eps int16[3][32][32] (Q12). Layer 0 is the only one reading an int16 tensor."""
     F = md["F"]
     gb = cond(md, slots, t, trace)
     tens = [xin]
@@ -200,10 +201,9 @@ def generate(md, prompt, negative, seed, steps, g10, on_step=None, trace=None):
     ts = timesteps(md, steps)
     hist = {"noise": fnv1a(x, 2), "x_after_step": [], "x0_after_step": []}
     for i, t in enumerate(ts):
-        xin = sat((x + 64) >> 7, 8)                              # int8, scale 1/32
-        eps_c = forward(md, xin, c, t, trace if i == 0 else None)
+        eps_c = forward(md, x, c, t, trace if i == 0 else None)
         if g10 != 10:
-            eps_u = forward(md, xin, u, t)
+            eps_u = forward(md, x, u, t)
             eps = guide(eps_c, eps_u, g10)
         else:
             eps = eps_c                                          # identical to guide(.., 10)
