@@ -100,6 +100,7 @@ int main(void)
     NVIC_ISER0 = 1u << MPS2_ETH_IRQ;
 
     if (app_start() != 0) board_panic("cannot start the HTTP server");
+    mps2_udp_echo_start();
     LOGI("http: listening on port %u", cfg.http_port);
     app_run();
     return 0;

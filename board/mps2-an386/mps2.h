@@ -61,5 +61,6 @@ void mps2_uart_write(const char *s, uint32_t len);
 void mps2_entropy_init(const uint8_t mac[6]);
 void mps2_entropy_stir(uint32_t sample);
 void mps2_stack_guard_init(void);
+void mps2_udp_echo_start(void);
 
 #endif
