@@ -22,6 +22,8 @@
 #include "lwip/netif.h"
 #include "netif/ethernet.h"
 
+int cli_generate(int argc, char **argv); /* cli_generate.c: --generate, no network */
+
 static volatile sig_atomic_t stop_requested;
 static struct netif netif;
 static tapif_config_t tap_cfg = {"edge0", {0x02, 0x00, 0x5e, 0x00, 0x07, 0x02}};
@@ -122,6 +124,7 @@ static void usage(FILE *f)
                "  --mac XX:..:XX    (default 02:00:5e:00:07:02)\n"
                "  --http-port N     (default 80)\n"
                "  --log-level L     error, warn, info (default) or debug\n"
+               "  --generate PROMPT one image offline, no network (see cli_generate.c)\n"
                "  --help            this text\n");
 }
 
@@ -156,6 +159,8 @@ int main(int argc, char **argv)
                                          {"log-level", required_argument, 0, O_LOG},
                                          {"help", no_argument, 0, O_HELP},
                                          {0, 0, 0, 0}};
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--generate") == 0) return cli_generate(argc, argv);
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {

@@ -1,0 +1,191 @@
+/* The generator's state machine: a request becomes steps, each step one or two
+ * forwards (conditional, then unconditional when guided), each forward a
+ * sequence of bounded units from gen_net.c. gen_slice() runs units until the
+ * budget would be exceeded or a step ends. All state is in one static arena; no
+ * heap, no floating point. */
+#include <string.h>
+
+#include "app/gen/gen_internal.h"
+
+static gen_arena_t gen_arena;
+
+static struct {
+    int planned, active;
+    const char *plan_error;
+    gen_plan_t plan;
+    gen_fwd_t fwd;
+    uint8_t cond[5], uncond[5];
+    int steps, g10, preview;
+    int step, branch;
+    uint32_t longest, last;
+    uint64_t total;
+} g;
+
+static uint32_t budget = GEN_SLICE_BUDGET; /* gen_set_slice_budget() changes it */
+
+gen_trace_fn gen_trace_cb;
+void *gen_trace_ctx;
+
+void gen_trace_emit(const char *name, uint32_t fnv)
+{
+    if (gen_trace_cb) gen_trace_cb(gen_trace_ctx, name, fnv);
+}
+
+void gen_debug_trace(gen_trace_fn fn, void *ctx)
+{
+    gen_trace_cb = fn;
+    gen_trace_ctx = ctx;
+}
+
+static int plan(void)
+{
+    if (!g.planned) {
+        g.planned = 1;
+        if (gn_plan(&g.plan, &g.plan_error) != 0) g.plan.unit_max = 0;
+    }
+    return g.plan_error ? -1 : 0;
+}
+
+int gen_set_slice_budget(uint32_t macs)
+{
+    if (macs == 0) macs = GEN_SLICE_BUDGET;
+    if (plan() != 0 || macs < g.plan.unit_max) return -1;
+    budget = macs;
+    return 0;
+}
+
+uint32_t gen_debug_unit_max(void)
+{
+    return plan() == 0 ? g.plan.unit_max : 0;
+}
+
+uint32_t gen_debug_last_slice_macs(void)
+{
+    return g.last;
+}
+
+uint64_t gen_debug_total_macs(void)
+{
+    return g.total;
+}
+
+static void begin_forward(void)
+{
+    gn_forward_begin(&g.fwd, &gen_arena, &g.plan, g.branch ? g.uncond : g.cond,
+                     gs_timestep(g.step, g.steps), g.step == 0 && g.branch == 0);
+}
+
+int gen_begin(const gen_request_t *r)
+{
+    const char *field, *message;
+    g.active = 0;
+    if (gen_validate(r, &field, &message) != 0 || plan() != 0) return -1;
+    gen_parse_t pp;
+    gen_parse(r->prompt, &pp);
+    memcpy(g.cond, pp.slot, 5);
+    gen_parse(r->negative, &pp); /* an empty negative prompt parses to all unspecified */
+    memcpy(g.uncond, pp.slot, 5);
+    g.steps = r->steps;
+    g.g10 = r->guidance10;
+    g.preview = r->preview;
+    g.step = g.branch = 0;
+    g.longest = g.last = 0;
+    g.total = 0;
+    uint32_t s = gs_seed(r->seed);
+    for (int i = 0; i < GEN_NPIX; i++)
+        gen_arena.x[i] = (int16_t)gs_gauss_q12(&s);
+    if (gen_trace_cb)
+        gen_trace_emit("noise", gen_fnv1a(GEN_FNV_INIT, gen_arena.x, sizeof gen_arena.x));
+    memset(gen_arena.preview, 0, sizeof gen_arena.preview);
+    begin_forward();
+    g.active = 1;
+    return 0;
+}
+
+/* A forward ended: keep eps_c and run the unconditional branch, or finish the
+ * step. Returns 1 when the step is done. */
+static int forward_done(void)
+{
+    const int16_t *out = gn_output(&gen_arena, &g.plan);
+    if (g.branch == 0) {
+        memcpy(gen_arena.eps_c, out, sizeof gen_arena.eps_c);
+        if (g.g10 != 10) { /* guidance 1.0 is eps_c itself: no second forward */
+            g.branch = 1;
+            begin_forward();
+            return 0;
+        }
+    }
+    int t = gs_timestep(g.step, g.steps);
+    int t_next = g.step + 1 < g.steps ? gs_timestep(g.step + 1, g.steps) : -1;
+    uint32_t x0_fnv;
+    gs_update(gen_arena.x, gen_arena.eps_c, g.branch ? out : NULL, g.g10, t, t_next,
+              g.preview ? gen_arena.preview : NULL, gen_trace_cb ? &x0_fnv : NULL);
+    if (gen_trace_cb) {
+        if (g.step == 0)
+            gen_trace_emit("eps", gen_fnv1a(GEN_FNV_INIT, gen_arena.eps_c, sizeof gen_arena.eps_c));
+        gen_trace_emit("x", gen_fnv1a(GEN_FNV_INIT, gen_arena.x, sizeof gen_arena.x));
+        gen_trace_emit("x0", x0_fnv);
+    }
+    g.step++;
+    g.branch = 0;
+    return 1;
+}
+
+gen_status_t gen_slice(void)
+{
+    if (!g.active) return GEN_IDLE;
+    uint32_t used = 0;
+    gen_status_t st = GEN_RUNNING;
+    for (;;) {
+        uint32_t cost = gn_unit_cost(&g.fwd, &g.plan);
+        if (cost == 0) {
+            if (!forward_done()) continue;
+            if (g.step == g.steps) {
+                gs_pixels(gen_arena.x, gen_arena.image);
+                g.active = 0;
+                st = GEN_IMAGE_DONE;
+            } else {
+                begin_forward();
+                st = GEN_STEP_DONE;
+            }
+            break;
+        }
+        if (used + cost > budget) break;
+        gn_unit(&g.fwd, &gen_arena, &g.plan);
+        used += cost;
+    }
+    g.last = used;
+    g.total += used;
+    if (used > g.longest) g.longest = used;
+    return st;
+}
+
+int gen_step(void)
+{
+    return g.step;
+}
+
+const uint8_t *gen_preview_rgb(void)
+{
+    return gen_arena.preview;
+}
+
+const uint8_t *gen_image_rgb(void)
+{
+    return gen_arena.image;
+}
+
+void gen_abort(void)
+{
+    g.active = 0;
+}
+
+size_t gen_arena_bytes(void)
+{
+    return sizeof gen_arena;
+}
+
+uint32_t gen_longest_slice_macs(void)
+{
+    return g.longest;
+}

@@ -1,0 +1,62 @@
+/* The generator's compile-time capacities, with what they cost. A board may
+ * lower the slice budget by defining it first (board config, see app/config.h).
+ */
+#ifndef EDGE_GEN_CONFIG_H
+#define EDGE_GEN_CONFIG_H
+
+#include "app/gen/gen.h"
+#include "app/gen/model_data.h"
+
+/* Multiply-accumulates per gen_slice() call. Work is cut into units of at most
+ * GEN_UNIT_MAX_MACS (4 output channels of one output row, or one neuron of the
+ * condition MLP), so a slice does between budget - unit and budget MACs. Cost
+ * per slice: on the host (x86-64, SSE2 kernel, ~8-10 GMAC/s measured by
+ * bench/gen_bench.sh) 131072 MACs take about 15-20 us, far inside the
+ * superloop's 5 ms pass; on a Cortex-M4 (SMLAD, about one cycle per MAC plus
+ * overheads, ~1.5 cycles/MAC) 131072 MACs are ~2 ms at 100 MHz and ~8 ms in
+ * QEMU at its nominal 25 MHz. 17.7 M MACs per forward is then ~135 slices. */
+#ifndef GEN_SLICE_BUDGET
+#define GEN_SLICE_BUDGET 131072u
+#endif
+
+/* Output channels computed together by the conv kernel (register blocking). */
+#define GEN_CO_BLOCK 4
+
+/* Largest unit of work: GEN_CO_BLOCK channels x cin x k x k x one output row.
+ * For this network: 4 x 64 x 9 x 16 = 36864 (layers u2 and u1). The budget must
+ * be at least this; gen_set_slice_budget() refuses less. */
+#define GEN_UNIT_MAX_MACS 36864u
+
+/* Layer outputs, placed first-fit by liveness (upsampling and concatenation are
+ * read in place): 48 KB for this network against MD_PEAK_ACT_BYTES = 36 KB at
+ * the best packing. The plan is checked against it when the generator starts.
+ */
+#define GEN_ACT_BYTES (MD_PEAK_ACT_BYTES + MD_PEAK_ACT_BYTES / 2)
+
+/* One output row's input band: pairs of input channels as packed int16, 4 bytes
+ * a pair. Stride 1: ceil(cin/2) x k rows of width + k - 1 (u2: 32 x 3 x 18 =
+ * 1728 words); stride 2: ceil(cin/2) x k x k rows of width (d1, d2: 1152
+ * words). 8 KB. */
+#define GEN_BAND_WORDS 2048
+
+/* Packed weight pairs, kept for as many output channels as fit (ceil(cin/2) x k
+ * x k x 4 B per channel): all of a layer but for d2, m1 and u2 (2, 4 and 2
+ * groups). 18 KB. */
+#define GEN_WPACK_WORDS 4608
+
+/* Taps (pairs of products) per output: ceil(cin/2) x k x k, 288 for u2 and
+ * m1. 1.1 KB. */
+#define GEN_TAPS_MAX 288
+
+/* Widest output row the kernel handles (pixels, multiple of 8). */
+#define GEN_ROW_MAX 32
+
+/* Everything the generator holds, one static arena (gen.c): activations, the
+ * im2col band, packed weights, x and epsilon (int16 Q12, 6 KB each), the
+ * condition (2.3 KB), the preview and the final RGB (3 KB each). About 90 KB;
+ * gen_arena_bytes() reports it. */
+#define GEN_ARENA_BYTES                                                                            \
+    (GEN_ACT_BYTES + 4 * (GEN_BAND_WORDS + GEN_WPACK_WORDS + GEN_TAPS_MAX) +                       \
+     2 * 2 * 3 * GEN_W * GEN_H + 4 * MD_NFILM + MD_COND_IN + MD_HID + 2 * 3 * GEN_W * GEN_H + 64)
+
+#endif

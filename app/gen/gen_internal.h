@@ -1,0 +1,136 @@
+/* Shared between the generator's files: the arena, the network plan, the
+ * kernels and the sampler. Not for the rest of the firmware (that is gen.h). */
+#ifndef EDGE_GEN_INTERNAL_H
+#define EDGE_GEN_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/gen/gen.h"
+#include "app/gen/gen_config.h"
+#include "app/gen/gen_debug.h"
+#include "app/gen/model_data.h"
+
+#define GEN_NPIX  (3 * GEN_W * GEN_H) /* elements of x and epsilon (CHW) */
+#define GEN_NTENS (MD_NLAYERS + 1)    /* tensor 0 is the network input */
+
+/* ---- the arena
+ * ----------------------------------------------------------------------- */
+
+typedef struct {
+    int8_t act[GEN_ACT_BYTES] __attribute__((aligned(16)));
+    uint32_t band[GEN_BAND_WORDS] __attribute__((aligned(16)));
+    uint32_t wpack[GEN_WPACK_WORDS] __attribute__((aligned(16)));
+    int32_t offs[GEN_TAPS_MAX]; /* where each tap's row starts in band[] */
+    int16_t x[GEN_NPIX];        /* x_t, Q12 */
+    int16_t eps_c[GEN_NPIX];    /* conditional epsilon of the current step */
+    int32_t gb[MD_NFILM];       /* FiLM gamma (+1 folded) and beta of the current forward */
+    int8_t e[MD_COND_IN];
+    int8_t h[MD_HID];
+    uint8_t preview[GEN_RGB_SIZE];
+    uint8_t image[GEN_RGB_SIZE];
+} gen_arena_t;
+
+_Static_assert(sizeof(gen_arena_t) <= GEN_ARENA_BYTES, "GEN_ARENA_BYTES too small");
+
+/* ---- the network plan (from md_layers)
+ * ------------------------------------------------- */
+
+typedef struct {
+    int src0, up0, src1, up1, cin0, cin, cout, k, stride, hw_in, hw_out;
+    int w_off, ch_off, film_off, lut, out16;
+    int wpad;          /* hw_out rounded up to 8 */
+    int bw;            /* stride 1: width of a band row, wpad + k - 1 */
+    int group;         /* output channels whose packed weights fit wpack[] at once */
+    int taps;          /* ceil(cin / 2) x k x k: pairs of products per output */
+    uint32_t row_macs; /* cin x k x k x hw_out: MACs of one output channel row */
+} gen_layer_t;
+
+typedef struct {
+    gen_layer_t l[MD_NLAYERS];
+    uint32_t off[GEN_NTENS];                           /* byte offset of each tensor in act[] */
+    int ch[GEN_NTENS], hw[GEN_NTENS], wide[GEN_NTENS]; /* wide: int16 elements */
+    uint32_t act_bytes;                                /* high-water of the plan */
+    uint32_t unit_max;                                 /* largest unit of work, MACs */
+} gen_plan_t;
+
+/* Check md_layers and place the tensors; 0, or -1 with *why. */
+int gn_plan(gen_plan_t *p, const char **why);
+
+/* ---- one forward, cut into units
+ * ------------------------------------------------------ */
+
+enum { GN_FC1, GN_FILM, GN_CONV, GN_DONE };
+
+typedef struct {
+    int phase;
+    int j;                           /* neuron (GN_FC1, GN_FILM) */
+    int layer, y, co, cg;            /* cg: first channel of the packed group */
+    int band_layer, band_y, band_cg; /* what band[] holds (-1: nothing) */
+    int pack_layer, pack_cg;         /* what wpack[] and offs[] hold */
+    int t;
+    uint8_t slots[5];
+    int trace; /* report hashes of this forward */
+} gen_fwd_t;
+
+/* Start a forward of the current x (tensor 0 is derived from it here). */
+void gn_forward_begin(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p, const uint8_t slots[5],
+                      int t, int trace);
+/* MACs of the next unit, 0 when the forward is done. */
+uint32_t gn_unit_cost(const gen_fwd_t *f, const gen_plan_t *p);
+/* Do the next unit. */
+void gn_unit(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p);
+/* The network output (int16 epsilon, CHW) once the forward is done. */
+const int16_t *gn_output(const gen_arena_t *a, const gen_plan_t *p);
+
+/* ---- kernels (gen_kernels.c)
+ * ----------------------------------------------------------- */
+
+/* Pack two int8 values as the two int16 halves of one word (low = first). */
+static inline uint32_t gk_pair(int a, int b)
+{
+    return (uint32_t)(uint16_t)(int16_t)a | (uint32_t)(uint16_t)(int16_t)b << 16;
+}
+
+/* acc[c][x] = sum over t < taps of the pair products band[offs[t] + x] .
+ * wpack[t][c], for c < GEN_CO_BLOCK and x < wpad (a multiple of 8). */
+void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpack, int taps,
+                  int wpad, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX]);
+
+/* Requantise one output row of one channel and apply FiLM and the activation
+ * table. */
+void gk_epilogue(const int32_t *acc, int n, int32_t bias, int32_t m, int32_t s, int out16,
+                 const int32_t *film_gb, const int8_t *lut, void *out);
+
+/* rq(acc, M, S) of SPEC 4.1, in int64. */
+static inline int64_t gk_rq(int64_t acc, int32_t m, int32_t s)
+{
+    return (acc * m + ((int64_t)1 << (s - 1))) >> s;
+}
+
+static inline int32_t gk_sat(int64_t v, int32_t lo, int32_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : (int32_t)v;
+}
+
+/* ---- sampler (gen_sampler.c)
+ * ------------------------------------------------------------ */
+
+uint32_t gs_seed(uint32_t seed);
+uint32_t gs_next(uint32_t *s);
+int32_t gs_gauss_q12(uint32_t *s);
+int gs_timestep(int i, int n);
+/* Guidance, x0 (clamped) and the next x, in place; writes the preview pixels if
+ * rgb0. */
+void gs_update(int16_t *x, int16_t *eps_c, const int16_t *eps_u, int g10, int t, int t_next,
+               uint8_t *rgb0, uint32_t *x0_fnv);
+void gs_pixels(const int16_t *v, uint8_t *rgb);
+
+/* ---- tracing (tests)
+ * --------------------------------------------------------------------- */
+
+extern gen_trace_fn gen_trace_cb;
+extern void *gen_trace_ctx;
+void gen_trace_emit(const char *name, uint32_t fnv);
+
+#endif

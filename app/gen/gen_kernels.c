@@ -1,0 +1,130 @@
+/* The convolution core and its epilogue. Operands are pairs of int16 in one
+ * 32-bit word (two input channels, or the two weights that multiply them), so
+ * that one instruction does two multiply-accumulates: pmaddwd on x86 (SSE2),
+ * SMLAD on a Cortex-M4. Products of int8 values fit int16 and a pair's sum fits
+ * int32 with room, so every path gives the same int32 sums as SPEC 4.3 step 2,
+ * in any order. */
+#include "app/gen/gen_internal.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* 8 output pixels x 4 channels kept in 8 registers across the whole tap loop.
+ */
+void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpack, int taps,
+                  int wpad, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])
+{
+    for (int xb = 0; xb < wpad; xb += 8) {
+        __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
+        __m128i a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int t = 0; t < taps; t++) {
+            const uint32_t *b = band + offs[t] + xb;
+            __m128i b0 = _mm_loadu_si128((const __m128i *)b);
+            __m128i b1 = _mm_loadu_si128((const __m128i *)(b + 4));
+            __m128i w = _mm_loadu_si128((const __m128i *)(wpack + 4 * t));
+            __m128i w0 = _mm_shuffle_epi32(w, 0x00), w1 = _mm_shuffle_epi32(w, 0x55);
+            __m128i w2 = _mm_shuffle_epi32(w, 0xaa), w3 = _mm_shuffle_epi32(w, 0xff);
+            a0 = _mm_add_epi32(a0, _mm_madd_epi16(b0, w0));
+            a1 = _mm_add_epi32(a1, _mm_madd_epi16(b1, w0));
+            a2 = _mm_add_epi32(a2, _mm_madd_epi16(b0, w1));
+            a3 = _mm_add_epi32(a3, _mm_madd_epi16(b1, w1));
+            a4 = _mm_add_epi32(a4, _mm_madd_epi16(b0, w2));
+            a5 = _mm_add_epi32(a5, _mm_madd_epi16(b1, w2));
+            a6 = _mm_add_epi32(a6, _mm_madd_epi16(b0, w3));
+            a7 = _mm_add_epi32(a7, _mm_madd_epi16(b1, w3));
+        }
+        _mm_storeu_si128((__m128i *)&acc[0][xb], a0);
+        _mm_storeu_si128((__m128i *)&acc[0][xb + 4], a1);
+        _mm_storeu_si128((__m128i *)&acc[1][xb], a2);
+        _mm_storeu_si128((__m128i *)&acc[1][xb + 4], a3);
+        _mm_storeu_si128((__m128i *)&acc[2][xb], a4);
+        _mm_storeu_si128((__m128i *)&acc[2][xb + 4], a5);
+        _mm_storeu_si128((__m128i *)&acc[3][xb], a6);
+        _mm_storeu_si128((__m128i *)&acc[3][xb + 4], a7);
+    }
+}
+
+#else
+
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+#define DUAL_MAC(acc, x, w) __smlad((x), (w), (acc))
+#else
+/* The two halves' products summed, as SMLAD and pmaddwd do. */
+static inline int32_t dual_mac(int32_t acc, uint32_t x, uint32_t w)
+{
+    return acc + (int16_t)(x & 0xffff) * (int16_t)(w & 0xffff) +
+           (int16_t)(x >> 16) * (int16_t)(w >> 16);
+}
+#define DUAL_MAC(acc, x, w) dual_mac((acc), (x), (w))
+#endif
+
+/* 2 pixels x 4 channels per pass: 8 accumulators stay in registers on a
+ * Cortex-M4. */
+void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpack, int taps,
+                  int wpad, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])
+{
+    for (int x = 0; x < wpad; x += 2) {
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        const uint32_t *w = wpack;
+        for (int t = 0; t < taps; t++, w += 4) {
+            const uint32_t *b = band + offs[t] + x;
+            uint32_t x0 = b[0], x1 = b[1];
+            s0 = DUAL_MAC(s0, x0, w[0]);
+            s1 = DUAL_MAC(s1, x1, w[0]);
+            s2 = DUAL_MAC(s2, x0, w[1]);
+            s3 = DUAL_MAC(s3, x1, w[1]);
+            s4 = DUAL_MAC(s4, x0, w[2]);
+            s5 = DUAL_MAC(s5, x1, w[2]);
+            s6 = DUAL_MAC(s6, x0, w[3]);
+            s7 = DUAL_MAC(s7, x1, w[3]);
+        }
+        acc[0][x] = s0;
+        acc[0][x + 1] = s1;
+        acc[1][x] = s2;
+        acc[1][x + 1] = s3;
+        acc[2][x] = s4;
+        acc[2][x + 1] = s5;
+        acc[3][x] = s6;
+        acc[3][x + 1] = s7;
+    }
+}
+#endif
+
+/* SPEC 4.3 steps 3 to 5 for one row of one output channel: one loop per
+ * combination so that none tests per element what holds for the whole row. */
+void gk_epilogue(const int32_t *acc, int n, int32_t bias, int32_t m, int32_t s, int out16,
+                 const int32_t *film_gb, const int8_t *lut, void *out)
+{
+    const int32_t lo = out16 ? -32768 : -128, hi = out16 ? 32767 : 127;
+    const int64_t half = (int64_t)1 << (s - 1);
+    if (film_gb) {
+        const int64_t g = film_gb[0], b = film_gb[1] + (1 << (MD_FILM_Q - 1));
+        int8_t *o = out;
+        for (int x = 0; x < n; x++) {
+            int32_t p = gk_sat(((int64_t)(acc[x] + bias) * m + half) >> s, lo, hi);
+            int32_t f = gk_sat((p * g + b) >> MD_FILM_Q, -128, 127);
+            o[x] = lut ? lut[f + 128] : (int8_t)f;
+        }
+    } else if (lut) {
+        int8_t *o = out;
+        for (int x = 0; x < n; x++)
+            o[x] = lut[gk_sat(((int64_t)(acc[x] + bias) * m + half) >> s, -128, 127) + 128];
+    } else if (out16) {
+        int16_t *o = out;
+        for (int x = 0; x < n; x++)
+            o[x] = (int16_t)gk_sat(((int64_t)(acc[x] + bias) * m + half) >> s, lo, hi);
+    } else {
+        int8_t *o = out;
+        for (int x = 0; x < n; x++)
+            o[x] = (int8_t)gk_sat(((int64_t)(acc[x] + bias) * m + half) >> s, lo, hi);
+    }
+}
+
+uint32_t gen_fnv1a(uint32_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x01000193u;
+    return h;
+}
