@@ -133,7 +133,10 @@ static int forward_done(void)
 
 gen_status_t gen_slice(void)
 {
-    if (!g.active) return GEN_IDLE;
+    if (!g.active) {
+        g.last = 0;
+        return GEN_IDLE;
+    }
     uint32_t used = 0;
     gen_status_t st = GEN_RUNNING;
     for (;;) {

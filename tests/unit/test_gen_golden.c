@@ -1,0 +1,125 @@
+/* The engine against model/golden (written by model/golden.py from the integer
+ * reference): the parse, the initial noise, every tensor of the first forward,
+ * x and x0 after every step and the final pixels, bit for bit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "test_gen_util.h"
+
+typedef struct {
+    const char *json;
+    int n, bad, step;
+    char first_bad[64];
+} check_t;
+
+/* Each traced hash against the golden file; x and x0 per step, the rest by
+ * name. */
+static void on_trace(void *ctx, const char *name, uint32_t fnv)
+{
+    check_t *c = ctx;
+    uint32_t want = 0;
+    char s[16];
+    if (strcmp(name, "noise") == 0) {
+        want = json_hex32(c->json, "noise_fnv");
+    } else if (strcmp(name, "x") == 0 || strcmp(name, "x0") == 0) {
+        const char *key = name[1] ? "x0_after_step_fnv" : "x_after_step_fnv";
+        if (json_item(c->json, key, c->step, s, sizeof s)) want = (uint32_t)strtoul(s, NULL, 16);
+        if (name[1]) c->step++;
+    } else {
+        want = json_hex32(c->json, name);
+    }
+    c->n++;
+    if (fnv != want) {
+        if (!c->bad)
+            snprintf(c->first_bad, sizeof c->first_bad, "%s (step %d): %08x, want %08x", name,
+                     c->step, fnv, want);
+        c->bad++;
+    }
+}
+
+static void golden_case(int i)
+{
+    const char *json = golden_read(i);
+    assert_non_null(json);
+    char prompt[GEN_PROMPT_MAX], negative[GEN_PROMPT_MAX], s[64];
+    json_string(json_at(json, "prompt"), prompt, sizeof prompt);
+    json_string(json_at(json, "negative"), negative, sizeof negative);
+    gen_request_t r;
+    make_request(&r, prompt, negative, (int)json_int(json, "steps"),
+                 (int)json_int(json, "guidance_tenths"), (uint32_t)json_int(json, "seed"));
+    r.preview = 1;
+
+    /* The parse: slot indices and ignored words. */
+    gen_parse_t pc, pu;
+    gen_parse(prompt, &pc);
+    gen_parse(negative, &pu);
+    for (int k = 0; k < 5; k++) {
+        assert_true(json_item(json, "cond", k, s, sizeof s));
+        assert_int_equal(pc.slot[k], atoi(s));
+        assert_true(json_item(json, "uncond", k, s, sizeof s));
+        assert_int_equal(pu.slot[k], atoi(s));
+    }
+    int n_ign = 0;
+    while (json_item(json, "ignored", n_ign, s, sizeof s)) {
+        assert_string_equal(pc.ignored[n_ign], s);
+        n_ign++;
+    }
+    assert_int_equal(pc.n_ignored, n_ign);
+
+    check_t c = {.json = json};
+    gen_debug_trace(on_trace, &c);
+    int slices = run_to_end(&r, NULL);
+    gen_debug_trace(NULL, NULL);
+    assert_true(slices > 0);
+    /* noise, 3 condition tensors, the layers, eps, then x and x0 per step */
+    print_message("case%d: %d hashes, %d slices%s%s\n", i, c.n, slices, c.bad ? ", first bad " : "",
+                  c.first_bad);
+    assert_int_equal(c.bad, 0);
+    assert_int_equal(c.n, 1 + 3 + 10 + 1 + 2 * r.steps);
+    assert_int_equal(c.step, r.steps);
+
+    char hex[2 * GEN_RGB_SIZE + 1];
+    json_string(json_at(json, "pixels_hex"), hex, sizeof hex);
+    assert_int_equal(strlen(hex), 2 * GEN_RGB_SIZE);
+    const uint8_t *px = gen_image_rgb();
+    int diff = 0;
+    for (int k = 0; k < GEN_RGB_SIZE; k++)
+        diff += px[k] != (uint8_t)strtoul((char[3]){hex[2 * k], hex[2 * k + 1], 0}, NULL, 16);
+    assert_int_equal(diff, 0);
+    assert_int_equal(gen_fnv1a(GEN_FNV_INIT, px, GEN_RGB_SIZE), json_hex32(json, "pixels_fnv"));
+    /* After the last step x0 is the image: the preview is the final picture. */
+    assert_memory_equal(gen_preview_rgb(), px, GEN_RGB_SIZE);
+}
+
+/* One test per case file; golden.py writes 5, more are picked up when they
+ * appear. */
+static void golden_test(void **state)
+{
+    int i = *(int *)*state;
+    if (!golden_read(i)) {
+        /* model/golden missing: run /usr/bin/python3 model/golden.py */
+        assert_true(i >= 5);
+        skip();
+    }
+    golden_case(i);
+}
+
+int main(void)
+{
+    static int idx[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_prestate(golden_test, &idx[0]),
+        cmocka_unit_test_prestate(golden_test, &idx[1]),
+        cmocka_unit_test_prestate(golden_test, &idx[2]),
+        cmocka_unit_test_prestate(golden_test, &idx[3]),
+        cmocka_unit_test_prestate(golden_test, &idx[4]),
+        cmocka_unit_test_prestate(golden_test, &idx[5]),
+        cmocka_unit_test_prestate(golden_test, &idx[6]),
+        cmocka_unit_test_prestate(golden_test, &idx[7]),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
