@@ -27,4 +27,7 @@ uint32_t gen_debug_unit_max(void);
 uint32_t gen_debug_last_slice_macs(void);
 uint64_t gen_debug_total_macs(void);
 
+/* Run the plain C convolution kernel (the Cortex-M4's) instead of the SIMD one. */
+void gen_debug_portable_kernel(int on);
+
 #endif

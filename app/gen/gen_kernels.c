@@ -9,10 +9,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
-/* 8 output pixels x 4 channels kept in 8 registers across the whole tap loop.
- */
-void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpack, int taps,
-                  int wpad, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])
+/* 8 output pixels x 4 channels kept in 8 registers across the whole tap loop. */
+static void conv_rows_sse2(const uint32_t *band, const int32_t *offs, const uint32_t *wpack,
+                           int taps, int wpad, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])
 {
     for (int xb = 0; xb < wpad; xb += 8) {
         __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
@@ -44,7 +43,7 @@ void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpa
     }
 }
 
-#else
+#endif
 
 #if defined(__ARM_FEATURE_DSP)
 #include <arm_acle.h>
@@ -59,10 +58,10 @@ static inline int32_t dual_mac(int32_t acc, uint32_t x, uint32_t w)
 #define DUAL_MAC(acc, x, w) dual_mac((acc), (x), (w))
 #endif
 
-/* 2 pixels x 4 channels per pass: 8 accumulators stay in registers on a
- * Cortex-M4. */
-void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpack, int taps,
-                  int wpad, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])
+/* 2 pixels x 4 channels per pass: 8 accumulators stay in registers on a Cortex-M4. This is
+ * the Cortex-M4 kernel; the host's unit tests run it too (gen_debug_portable_kernel). */
+static void conv_rows_c(const uint32_t *band, const int32_t *offs, const uint32_t *wpack, int taps,
+                        int wpad, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])
 {
     for (int x = 0; x < wpad; x += 2) {
         int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
@@ -89,7 +88,25 @@ void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpa
         acc[3][x + 1] = s7;
     }
 }
+
+static int use_portable; /* tests: run the C kernel where SIMD is available */
+
+void gen_debug_portable_kernel(int on)
+{
+    use_portable = on;
+}
+
+void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpack, int taps,
+                  int wpad, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])
+{
+#if defined(__SSE2__)
+    if (!use_portable) {
+        conv_rows_sse2(band, offs, wpack, taps, wpad, acc);
+        return;
+    }
 #endif
+    conv_rows_c(band, offs, wpack, taps, wpad, acc);
+}
 
 /* SPEC 4.3 steps 3 to 5 for one row of one output channel: one loop per
  * combination so that none tests per element what holds for the whole row. */

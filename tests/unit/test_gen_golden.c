@@ -108,6 +108,16 @@ static void golden_test(void **state)
     golden_case(i);
 }
 
+/* The plain C kernel (what the Cortex-M4 runs, SMLAD aside) gives the same bytes. */
+static void portable_kernel(void **state)
+{
+    (void)state;
+    gen_debug_portable_kernel(1);
+    for (int i = 0; i < 4; i++)
+        golden_case(i);
+    gen_debug_portable_kernel(0);
+}
+
 int main(void)
 {
     static int idx[8] = {0, 1, 2, 3, 4, 5, 6, 7};
@@ -120,6 +130,7 @@ int main(void)
         cmocka_unit_test_prestate(golden_test, &idx[5]),
         cmocka_unit_test_prestate(golden_test, &idx[6]),
         cmocka_unit_test_prestate(golden_test, &idx[7]),
+        cmocka_unit_test(portable_kernel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
