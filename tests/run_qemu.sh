@@ -18,7 +18,9 @@
 #   e2e            tests/e2e/*.mjs with EDGE_TARGET at the QEMU forward (all of them: the
 #                  suite takes ~20 s under emulation; EDGE_SLOW=3 stretches its timeouts)
 #   gen            hook: the 4-step image byte-identical to the host's (when the generator lands)
-# Settings: QEMU_PORT (8081), QEMU_BOOT_TIMEOUT (60 s), QEMU_TIER_TIMEOUT (600 s), EDGE_SLOW (3).
+# Settings: QEMU_PORT (8081), QEMU_BOOT_TIMEOUT (60 s), CHECK_TIMEOUT (180 s per check),
+# E2E_TIMEOUT (900 s per e2e run), E2E_FILES (a selection of tests/e2e files, default all),
+# EDGE_SLOW (3).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -26,29 +28,57 @@ cd "$top"
 
 # ---- the end-to-end suite against an address ------------------------------------------
 # Node tests are the files that use node:test (target.mjs is a helper); python ones are
-# tests/e2e/test_*.py if any. Adds to P and F.
+# tests/e2e/*_test.py and test_*.py. Adds to P and F.
 run_e2e() {
-  local url=$1 log=$2 files py
+  local url=$1 log=$2 files pys py
   files=$(cd tests/e2e && grep -l "node:test" ./*.mjs 2>/dev/null | sort)
+  pys=$(ls tests/e2e/*_test.py tests/e2e/test_*.py 2>/dev/null)
+  if [ -n "${E2E_FILES:-}" ]; then # a selection: names of files in tests/e2e
+    files=$(for f in $E2E_FILES; do case $f in *.mjs) echo "./${f#./}" ;; esac; done)
+    pys=$(for f in $E2E_FILES; do case $f in *.py) echo "tests/e2e/${f#./}" ;; esac; done)
+  fi
   : >"$log"
   if [ -n "$files" ]; then
     if [ ! -d tests/e2e/node_modules ]; then
       (cd tests/e2e && npm ci --silent) >>"$log" 2>&1 || echo "e2e: npm ci failed" >>"$log"
     fi
     # shellcheck disable=SC2086
-    (cd tests/e2e && EDGE_TARGET=$url timeout "${E2E_TIMEOUT:-900}" node --test \
-      --test-reporter=tap $files) >>"$log" 2>&1
+    (cd tests/e2e && exec env EDGE_TARGET="$url" timeout "${E2E_TIMEOUT:-900}" node --test \
+      --test-reporter=tap $files) >>"$log" 2>&1 &
+    child=$!
+    wait "$child"
+    child=
     count_node "$log"
     grep -E '^not ok' "$log" | sed 's/^/  /'
   fi
-  py=$(ls tests/e2e/test_*.py 2>/dev/null)
-  if [ -n "$py" ]; then
-    EDGE_TARGET=$url timeout "${E2E_TIMEOUT:-900}" python3 -m pytest -q $py >"$log.py" 2>&1
-    count_plain "$log.py"
-  fi
+  # Python ones run as scripts with the system python (Debian's packages) and print
+  # "N passed, N failed".
+  for py in $pys; do
+    [ -f "$py" ] || continue
+    EDGE_TARGET=$url timeout "${E2E_TIMEOUT:-900}" /usr/bin/python3 "$py" >"$log.$(basename "$py").log" 2>&1 &
+    child=$!
+    wait "$child"
+    child=
+    if grep -Eq '[0-9]+ passed' "$log.$(basename "$py").log"; then
+      count_plain "$log.$(basename "$py").log"
+    else
+      F=$((F + 1)) # died before its summary
+      echo "  $py: no summary (see $log.$(basename "$py").log)"
+    fi
+  done
+}
+
+# Long-running children run in the background and are waited for, so that SIGINT/SIGTERM
+# reach the traps at once; the traps stop them by PID.
+child=
+stop_child() {
+  if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; fi
+  child=
 }
 
 if [ "${1:-}" = "--target" ]; then
+  trap stop_child EXIT
+  trap 'exit 1' INT TERM
   url=${2:-}
   if [ -z "$url" ]; then
     echo "usage: make test-target TARGET=http://host:port" >&2
@@ -99,6 +129,7 @@ fi
 echo "-- boot"
 simpid=
 stop_qemu() {
+  stop_child
   if [ -n "$simpid" ] && kill -0 "$simpid" 2>/dev/null; then
     kill -TERM "$simpid" 2>/dev/null # sim/qemu.sh stops its QEMU by PID
     for _ in $(seq 1 30); do kill -0 "$simpid" 2>/dev/null || break; sleep 0.1; done
@@ -306,10 +337,16 @@ PY
 # Runs a check with a bound on its time; counts its "ok"/"FAIL" lines.
 check() {
   local out
-  out=$(timeout "${CHECK_TIMEOUT:-180}" bash -c "$(declare -f netcheck); netcheck $* $PORT $ECHO_PORT" 2>&1)
-  [ $? -eq 124 ] && out="$out
+  local tmp=$OUT/check-$1.log rc
+  timeout "${CHECK_TIMEOUT:-180}" bash -c "$(declare -f netcheck); netcheck $* $PORT $ECHO_PORT" >"$tmp" 2>&1 &
+  child=$!
+  wait "$child"
+  rc=$?
+  child=
+  out=$(cat "$tmp")
+  [ $rc -eq 124 ] && out="$out
 FAIL  $1: timed out"
-  echo "$out" | sed 's/^/  /' | sed 's/^  ok    /  ok    /'
+  echo "$out" | sed 's/^/  /'
   P=$((P + $(echo "$out" | grep -c '^ok '))) F=$((F + $(echo "$out" | grep -c '^FAIL ')))
 }
 
