@@ -1,0 +1,163 @@
+"""The judge: a small float classifier that reads a 32x32 RGB image and predicts its slots.
+
+It is trained on renders of model/scenes.py (all colour/shape/background combinations,
+including the ones held out of the generator's training: the judge must be able to read
+them), with light augmentation (extra pixel noise, occasional mild blur) so that it reads
+slightly soft generated images too. Its accuracy is measured on clean renders from fresh
+seeds (tests/model/test_judge.py). It is an evaluation tool only; nothing in the firmware
+uses it.
+
+Usage:
+  /usr/bin/python3 model/judge.py --train [--minutes 4] [--seed 1]   writes model/judge.pt
+  /usr/bin/python3 model/judge.py --eval 2000 [--seed 9001]          accuracy on fresh renders
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from scenes import dataset  # noqa: E402
+from vocab import SLOTS, SLOT_VALUES  # noqa: E402
+
+WEIGHTS = os.path.join(HERE, "judge.pt")
+N_CLASSES = [len(SLOT_VALUES[s]) for s in SLOTS]  # no "unspecified" class: a scene has all five
+TRAIN_SEED_BASE = 5000   # training renders: dataset(n, 5000 + seed); evaluation uses other seeds
+
+
+class Judge(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(4, 24, 3, 1, 1)     # 32x32
+        self.c2 = nn.Conv2d(24, 32, 3, 2, 1)    # 16x16
+        self.c3 = nn.Conv2d(32, 48, 3, 1, 1)    # 16x16
+        self.c4 = nn.Conv2d(48, 64, 3, 2, 1)    # 8x8
+        self.c5 = nn.Conv2d(64, 64, 3, 2, 1)    # 4x4
+        self.fc = nn.Linear(64 * 16 + 64 + 6, 128)
+        self.heads = nn.ModuleList([nn.Linear(128, n) for n in N_CLASSES])
+
+    def forward(self, x):
+        """x: float [B, 3, 32, 32] in [-1, 1] -> list of logits per slot."""
+        # global colour statistics help colour/background (mean and max-deviation per channel)
+        g = torch.cat([x.mean((2, 3)), x.amax((2, 3)) - x.amin((2, 3))], 1)
+        h = F.relu(self.c1(torch.cat([x, silhouette(x)], 1)))
+        h = F.relu(self.c2(h))
+        h = F.relu(self.c3(h))
+        h4 = F.relu(self.c4(h))
+        h = F.relu(self.c5(h4))
+        h = F.relu(self.fc(torch.cat([h.flatten(1), h4.amax((2, 3)), g], 1)))
+        return [hd(h) for hd in self.heads]
+
+
+def silhouette(x):
+    """A colour-independent fourth input channel: distance of each pixel from the background
+    colour (the median of the border pixels), scaled to [-1, 1] per image. Makes the shape
+    heads' job independent of the colour pair."""
+    border = torch.cat([x[:, :, 0], x[:, :, -1], x[:, :, 1:-1, 0], x[:, :, 1:-1, -1]], 2)
+    bg = border.median(2).values[:, :, None, None]
+    d = ((x - bg) ** 2).sum(1, keepdim=True).sqrt()
+    return 2 * d / d.amax((2, 3), keepdim=True).clamp(min=0.05) - 1
+
+
+def to_tensor(imgs):
+    """uint8 NHWC -> float NCHW in [-1, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(imgs)).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+
+
+def labels(slots):
+    return torch.tensor([[SLOT_VALUES[s].index(d[s]) for s in SLOTS] for d in slots])
+
+
+def load_judge(path=WEIGHTS):
+    j = Judge()
+    j.load_state_dict(torch.load(path, map_location="cpu"))
+    return j.eval()
+
+
+@torch.no_grad()
+def predict(judge, imgs, batch=500):
+    """uint8 NHWC images -> list of slot dicts (names)."""
+    out = []
+    for i in range(0, len(imgs), batch):
+        logits = judge(to_tensor(imgs[i:i + batch]))
+        idx = torch.stack([lg.argmax(1) for lg in logits], 1).numpy()
+        out += [{s: SLOT_VALUES[s][k] for s, k in zip(SLOTS, row)} for row in idx]
+    return out
+
+
+def accuracy(judge, n, seed):
+    """Per-slot accuracy on n fresh clean renders (all combinations) from seed."""
+    imgs, slots = dataset(n, seed, allow_held_out=True)
+    pred = predict(judge, imgs)
+    return {s: float(np.mean([p[s] == t[s] for p, t in zip(pred, slots)])) for s in SLOTS}
+
+
+def augment(x, gen):
+    """Light augmentation of a float batch: extra pixel noise; a mild 3x3 blur on some images."""
+    b = x.shape[0]
+    sigma = torch.rand(b, 1, 1, 1, generator=gen) * (6 / 127.5)
+    x = x + sigma * torch.randn(x.shape, generator=gen)
+    blur = (torch.rand(b, generator=gen) < 0.15)[:, None, None, None]
+    k = torch.full((3, 1, 3, 3), 1 / 9)
+    xb = F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), k, groups=3)
+    return torch.where(blur, 0.7 * x + 0.3 * xb, x)
+
+
+def train(minutes, seed, n, out):
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    t0 = time.time()
+    imgs, slots = dataset(n, TRAIN_SEED_BASE + seed, allow_held_out=True)
+    x_all, y_all = to_tensor(imgs), labels(slots)
+    print(f"rendered {n} scenes in {time.time() - t0:.0f}s", file=sys.stderr)
+    j = Judge()
+    opt = torch.optim.Adam(j.parameters(), lr=2e-3)
+    budget, start, step, avg = minutes * 60, time.time(), 0, None
+    while time.time() - start < budget:
+        frac = (time.time() - start) / budget
+        for g in opt.param_groups:
+            g["lr"] = 2e-3 * (0.02 + 0.98 * 0.5 * (1 + np.cos(np.pi * frac)))
+        idx = torch.randint(0, n, (64,), generator=gen)
+        x, y = augment(x_all[idx], gen), y_all[idx]
+        loss = sum(F.cross_entropy(lg, y[:, i]) for i, lg in enumerate(j(x)))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        avg = loss.item() if avg is None else 0.98 * avg + 0.02 * loss.item()
+        if step % 50 == 0:
+            print(f"\rjudge step {step} loss {avg:.4f} {(time.time() - start) / 60:.1f}/{minutes} min ",
+                  end="", file=sys.stderr, flush=True)
+    j.eval()
+    torch.save(j.state_dict(), out)
+    print(f"\njudge: {step} steps, {(time.time() - t0) / 60:.1f} min -> {out}", file=sys.stderr)
+    return j
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--train", action="store_true")
+    ap.add_argument("--minutes", type=float, default=4.0)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--n", type=int, default=20000, help="training renders")
+    ap.add_argument("--eval", type=int, default=2000, help="fresh renders to evaluate on")
+    ap.add_argument("--eval-seed", type=int, default=9001)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out", default=WEIGHTS)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    j = train(a.minutes, a.seed, a.n, a.out) if a.train else load_judge(a.out)
+    acc = accuracy(j, a.eval, a.eval_seed)
+    print("judge accuracy on %d fresh renders (seed %d): %s" % (
+        a.eval, a.eval_seed, "  ".join(f"{s} {100 * v:.2f}%" for s, v in acc.items())))
+    print("parameters", sum(p.numel() for p in j.parameters()))
+
+
+if __name__ == "__main__":
+    main()
