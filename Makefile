@@ -72,6 +72,7 @@ $(BUILD)/%.o: %.c | $(TP)/lwip/src/core/init.c
 
 # ---- Host test builds (unit tests, fuzzers) live in their own trees --------------------
 include tests/tests.mk
+include model/model.mk
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory BOARD=linux all

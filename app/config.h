@@ -44,9 +44,13 @@
 /* A keep-alive connection with no request in flight is closed after this long. */
 #define HTTP_IDLE_TIMEOUT_MS 30000
 
-/* Per-connection transmit staging used to format response headers and small bodies
- * before they are handed to lwIP: 512 B x MAX_CONNS = 16 KB. */
-#define HTTP_TX_STAGE 512
+/* A complete request is answered once TCP can take this much of the answer at once; until
+ * then it waits (the shared send heap frees as peers acknowledge). */
+#define HTTP_REPLY_MIN_SPACE 1024
+
+/* After our FIN, how long a connection may keep its slot waiting for the peer's FIN. */
+#define CONN_LINGER_MS 2000
+
 
 /* ---- Jobs and events -------------------------------------------------------------- */
 

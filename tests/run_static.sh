@@ -12,5 +12,6 @@ check "Cortex-M4 build (mps2-an386)" make --no-print-directory -j2 BOARD=mps2-an
 check "no heap in firmware objects (linux)" bash scripts/check_heap.sh linux
 check "no heap in firmware objects (mps2-an386)" bash scripts/check_heap.sh mps2-an386
 check "clang-format clean" bash scripts/check_format.sh
+check "no floating point in app/gen (linux, mps2-an386)" bash scripts/check_float.sh
 record static "$P" "$F"
 [ "$F" -eq 0 ]

@@ -6,5 +6,6 @@
 
 void api_health(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
 void api_index(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
+void api_ws_test(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
 
 #endif

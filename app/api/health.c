@@ -43,10 +43,10 @@ void api_health(conn_t *c, const http_request_t *req, const uint8_t *body, size_
     APPEND("{\"status\":\"ok\",\"board\":\"%s\",\"uptime_ms\":%lu,", board_name(),
            (unsigned long)board_now_ms());
     APPEND("\"connections\":{\"active\":%lu,\"max\":%d,\"peak\":%lu,\"http\":%lu,\"streams\":%lu,"
-           "\"accepted\":%lu,\"refused\":%lu,\"timeouts\":%lu},",
+           "\"closing\":%lu,\"accepted\":%lu,\"refused\":%lu,\"timeouts\":%lu,\"spills\":%lu},",
            (unsigned long)hs->active, MAX_CONNS, (unsigned long)hs->peak, (unsigned long)hs->http,
-           (unsigned long)hs->stream, (unsigned long)hs->accepted, (unsigned long)hs->refused,
-           (unsigned long)hs->timeouts_408);
+           (unsigned long)hs->stream, (unsigned long)hs->lingering, (unsigned long)hs->accepted,
+           (unsigned long)hs->refused, (unsigned long)hs->timeouts_408, (unsigned long)hs->spills);
     APPEND("\"network\":{\"frames_in\":%lu,\"frames_out\":%lu,\"dropped_in\":%lu,"
            "\"dropped_out\":%lu},",
            (unsigned long)ns.frames_in, (unsigned long)ns.frames_out, (unsigned long)ns.dropped_in,

@@ -15,6 +15,7 @@ typedef struct {
 static const route_t routes[] = {
     {HTTP_M_GET, 0, "/", api_index},
     {HTTP_M_GET, 0, "/api/health", api_health},
+    {HTTP_M_GET, 0, "/ws/test", api_ws_test},
 };
 
 static int path_matches(const route_t *r, const char *path, size_t len)

@@ -15,7 +15,9 @@
 #include "app/log.h"
 #include "lwip/altcp.h"
 #include "lwip/altcp_tcp.h"
+#include "lwip/memp.h"
 #include "lwip/pbuf.h"
+#include "lwip/stats.h"
 #include "lwip/tcp.h"
 
 static conn_t conns[MAX_CONNS];
@@ -69,6 +71,49 @@ static void slot_put(conn_t *c)
     }
 }
 
+/* ---- output staging ------------------------------------------------------------ */
+
+/* Writes are gathered in one shared staging buffer and handed to lwIP as one copy per
+ * batch (or per MSS): lwIP then keeps one exactly sized pbuf per batch, instead of one per
+ * small write (which exhausts the segment queue) or one MSS-sized pbuf however little was
+ * written (which exhausts the shared heap when many subscribers each get a small event).
+ * Single-threaded, so one buffer serves every connection: switching to another connection
+ * first commits what the previous one staged. */
+static uint8_t stage[TCP_MSS];
+static conn_t *stage_conn;
+static size_t stage_len;
+
+/* Hand the staged bytes to lwIP. The room was promised by conn_space(), but lwIP's heap can
+ * be fragmented past what its free-byte count shows; bytes it refuses wait in the
+ * connection's pool slot and go out from tx_pump() (a spill), in order, so nothing written
+ * is lost. */
+static int stage_commit(void)
+{
+    conn_t *c = stage_conn;
+    size_t n = stage_len;
+    stage_conn = NULL;
+    stage_len = 0;
+    if (!c || n == 0 || !c->pcb) return 0;
+    if (c->tx_left == 0 && altcp_write(c->pcb, stage, (u16_t)n, TCP_WRITE_FLAG_COPY) == ERR_OK)
+        return 0;
+    int s = slot_get(c);
+    uint8_t *base = s >= 0 ? body_pool[s] : NULL;
+    int in_slot =
+        c->tx_left == 0 || (base && c->tx_ptr >= base && c->tx_ptr < base + HTTP_BODY_MAX);
+    if (!base || !in_slot || c->tx_left + n > HTTP_BODY_MAX) {
+        LOGE("conn %u: %u bytes refused by lwIP and nowhere to hold them; closing", c->index,
+             (unsigned)n);
+        c->proto_close = 1;
+        return -1;
+    }
+    stats.spills++;
+    if (c->tx_left) memmove(base, c->tx_ptr, c->tx_left);
+    memcpy(base + c->tx_left, stage, n);
+    c->tx_ptr = base;
+    c->tx_left += (uint32_t)n;
+    return 0;
+}
+
 /* ---- connection life ---------------------------------------------------------------- */
 
 static void rx_drop_all(conn_t *c)
@@ -81,31 +126,37 @@ static void rx_drop_all(conn_t *c)
     }
 }
 
-static void conn_release(conn_t *c)
+/* Release what the connection's protocol holds: its state, unread input, a pool slot. */
+static void conn_drop_state(conn_t *c)
 {
     if (c->mode == CONN_STREAM && c->proto && c->proto->on_close) c->proto->on_close(c);
     if (c->mode == CONN_STREAM)
         stats.stream--;
     else if (c->mode == CONN_HTTP)
         stats.http--;
+    else if (c->mode == CONN_LINGER)
+        stats.lingering--;
     if (c->rx) {
         pbuf_free(c->rx);
         c->rx = NULL;
     }
     slot_put(c);
+}
+
+static void conn_free(conn_t *c)
+{
     stats.active--;
     memset(c, 0, sizeof *c);
     c->buf_slot = -1;
     c->mode = CONN_FREE;
 }
 
-void conn_close(conn_t *c)
+static void hard_close(conn_t *c)
 {
-    if (c->mode == CONN_FREE) return;
+    if (c->mode == CONN_LINGER) stats.lingering--;
+    if (stage_conn == c) stage_commit();
     struct altcp_pcb *pcb = c->pcb;
-    rx_drop_all(c); /* unread data would turn our FIN into a RST */
     c->pcb = NULL;
-    conn_release(c);
     if (pcb) {
         altcp_arg(pcb, NULL);
         altcp_recv(pcb, NULL);
@@ -113,6 +164,36 @@ void conn_close(conn_t *c)
         altcp_err(pcb, NULL);
         if (altcp_close(pcb) != ERR_OK) altcp_abort(pcb);
     }
+    conn_free(c);
+}
+
+void conn_close_later(conn_t *c)
+{
+    c->proto_close = 1;
+}
+
+void conn_settle(conn_t *c)
+{
+    if ((c->mode == CONN_HTTP || c->mode == CONN_STREAM) && c->proto_close) conn_close(c);
+}
+
+/* Closing sends our FIN but keeps reading (and discarding) until the peer's FIN: a full
+ * close with data still arriving makes lwIP answer with a RST, and a RST can destroy our
+ * last response or close frame before the peer has read it. */
+void conn_close(conn_t *c)
+{
+    if (c->mode != CONN_HTTP && c->mode != CONN_STREAM) return;
+    if (stage_conn == c) stage_commit();
+    rx_drop_all(c);
+    conn_drop_state(c);
+    if (c->pcb && c->tx_left == 0 && altcp_shutdown(c->pcb, 0, 1) == ERR_OK) {
+        c->mode = CONN_LINGER;
+        c->proto = NULL;
+        c->t_active = board_now_ms();
+        stats.lingering++;
+        return;
+    }
+    hard_close(c);
 }
 
 static void on_err(void *arg, err_t err)
@@ -121,51 +202,102 @@ static void on_err(void *arg, err_t err)
     if (!c) return;
     LOGD("conn %u: reset (%d)", c->index, err);
     c->pcb = NULL; /* lwIP has freed it */
-    conn_release(c);
+    if (stage_conn == c) {
+        stage_conn = NULL;
+        stage_len = 0;
+    }
+    conn_drop_state(c);
+    conn_free(c);
 }
 
 /* ---- output ------------------------------------------------------------------------- */
 
-size_t conn_space(conn_t *c)
+/* What conn_space() promises is kept: any sequence of writes adding up to that many bytes
+ * before the next flush succeeds. lwIP can refuse a write for four reasons, so the promise
+ * is the least of four budgets: the connection's send buffer; its pbuf queue and the shared
+ * segment pool (each staged MSS becomes at most two pbufs); and the shared heap the copies
+ * live in, less each pbuf's headers and bookkeeping. */
+#define HEAP_RESERVE  1024 /* for ARP queueing and fragmentation slack */
+#define PBUF_OVERHEAD 160  /* headers, struct pbuf, heap bookkeeping per pbuf */
+
+static size_t min_sz(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/* Room as lwIP counts it, ignoring what waits in the connection's slot. */
+static size_t tcp_room(conn_t *c)
 {
     if (!c->pcb) return 0;
+    size_t staged = stage_conn == c ? stage_len : 0;
     size_t space = altcp_sndbuf(c->pcb);
-    /* The segment queue can fill before the byte budget does. */
-    if (altcp_sndqueuelen(c->pcb) >= TCP_SND_QUEUELEN - 2) return 0;
-    return space;
+    int q = TCP_SND_QUEUELEN - 2 - (int)altcp_sndqueuelen(c->pcb);
+    const struct stats_mem *seg = lwip_stats.memp[MEMP_TCP_SEG];
+    int segs = (int)seg->avail - (int)seg->used - 2;
+    if (segs < q) q = segs;
+    if (q <= 0) return 0;
+    space = min_sz(space, (size_t)q * (TCP_MSS / 2));
+    size_t heap_free = lwip_stats.mem.avail - lwip_stats.mem.used;
+    if (heap_free <= HEAP_RESERVE) return 0;
+    /* Every MSS of data costs at most one pbuf of overhead. */
+    size_t heap = (heap_free - HEAP_RESERVE) / (TCP_MSS + PBUF_OVERHEAD) * TCP_MSS;
+    space = min_sz(space, heap);
+    return space > staged ? space - staged : 0;
+}
+
+size_t conn_space(conn_t *c)
+{
+    /* Bytes waiting in the slot go first: new writes queue behind them. */
+    return c->tx_left ? 0 : tcp_room(c);
 }
 
 int conn_write(conn_t *c, const void *data, size_t len)
 {
     if (len == 0) return 0;
     if (!c->pcb || len > conn_space(c)) return -1;
-    if (altcp_write(c->pcb, data, (u16_t)len, TCP_WRITE_FLAG_COPY) != ERR_OK) return -1;
+    if (stage_conn != c) {
+        stage_commit();
+        stage_conn = c;
+    }
+    const uint8_t *p = data;
+    while (len > 0) {
+        size_t k = min_sz(len, sizeof stage - stage_len);
+        memcpy(stage + stage_len, p, k);
+        stage_len += k;
+        p += k;
+        len -= k;
+        if (stage_len == sizeof stage) {
+            if (stage_commit() != 0) return -1;
+            stage_conn = c;
+        }
+    }
     c->t_active = board_now_ms();
     return 0;
 }
 
 void conn_flush(conn_t *c)
 {
+    if (stage_conn == c) stage_commit();
     if (c->pcb) altcp_output(c->pcb);
 }
 
 /* Hand as much of the pending response to TCP as it takes; close when done if asked. */
 static void tx_pump(conn_t *c)
 {
+    if (stage_conn == c) stage_commit();
     while (c->tx_left > 0 && c->pcb) {
-        size_t space = conn_space(c);
-        if (space == 0) break;
-        size_t n = c->tx_left < space ? c->tx_left : space;
+        size_t n = min_sz(c->tx_left, tcp_room(c));
         if (n > 0xffff) n = 0xffff;
-        if (altcp_write(c->pcb, c->tx_ptr, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
-            break; /* lwIP's heap is full: the sent-callback retries */
+        if (n == 0 || altcp_write(c->pcb, c->tx_ptr, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
+            break; /* the sent-callback or the next pass retries */
         c->tx_ptr += n;
         c->tx_left -= (uint32_t)n;
     }
-    conn_flush(c);
+    if (c->pcb) altcp_output(c->pcb);
     if (c->tx_left == 0) {
         c->tx_ptr = NULL;
-        if (c->mode == CONN_HTTP) slot_put(c); /* a response tail may have lived there */
+        if (c->mode == CONN_HTTP || c->mode == CONN_STREAM)
+            slot_put(c); /* a response tail or a spill may have lived there */
         if (c->close_after) conn_close(c);
     }
 }
@@ -205,7 +337,7 @@ void http_reply(conn_t *c, int status, const char *content_type, const void *bod
     size_t now = len;
     size_t space = conn_space(c);
     if (now > space) now = space;
-    if (now > 0 && altcp_write(c->pcb, p, (u16_t)now, TCP_WRITE_FLAG_COPY) != ERR_OK) now = 0;
+    if (now > 0 && conn_write(c, p, now) != 0) now = 0;
     size_t rest = len - now;
     if (rest > 0) {
         if (lifetime == HTTP_BODY_STATIC) {
@@ -281,6 +413,17 @@ static void handle_request(conn_t *c)
     if (c->mode == CONN_HTTP) http_parser_reset(hp);
 }
 
+/* Answer a complete request once TCP has room for a typical answer: with many clients at
+ * once the shared send heap can be momentarily full, and waiting a few milliseconds beats
+ * dropping the connection. Returns non-zero if the request was handled. */
+static int try_handle(conn_t *c)
+{
+    if (conn_space(c) < HTTP_REPLY_MIN_SPACE) return 0;
+    c->req_ready = 0;
+    handle_request(c);
+    return 1;
+}
+
 static void process(conn_t *c)
 {
     while (c->mode != CONN_FREE && c->rx) {
@@ -290,11 +433,16 @@ static void process(conn_t *c)
             size_t used = c->proto->on_bytes(c, data, len);
             if (c->mode == CONN_FREE) return;
             rx_consume(c, used);
+            if (c->proto_close) {
+                conn_close(c);
+                return;
+            }
             if (used < len) return; /* the protocol is back-pressured; conn_kick() resumes */
             continue;
         }
-        /* HTTP: a response still streaming out holds back the next (pipelined) request. */
-        if (c->tx_left > 0 || c->close_after) return;
+        /* HTTP: a response still streaming out, or a request waiting for send room, holds
+         * back the next (pipelined) request. */
+        if (c->tx_left > 0 || c->close_after || c->req_ready) return;
         if (!c->in_request) {
             c->in_request = 1;
             c->t_request = board_now_ms();
@@ -312,7 +460,8 @@ static void process(conn_t *c)
             break;
         }
         case HTTP_PARSE_DONE:
-            handle_request(c);
+            c->req_ready = 1;
+            if (!try_handle(c)) return;
             break;
         case HTTP_PARSE_ERROR:
             c->close_after = 1;
@@ -322,6 +471,27 @@ static void process(conn_t *c)
             return;
         }
     }
+}
+
+/* Input that must wait (its consumer is back-pressured) moves out of the receive pool into
+ * one heap copy. The pool holds frames in flight: if waiting input filled it, the ACKs that
+ * would let the consumer continue could no longer be received, and every connection would
+ * stall (a peer sending 1-byte segments would fill it alone). The copy is bounded by the
+ * TCP window; if the heap cannot take it, the input stays where it is. */
+static void rx_park(conn_t *c)
+{
+    struct pbuf *p = c->rx;
+    int pooled = 0;
+    for (struct pbuf *q = p; q; q = q->next)
+        pooled |= pbuf_get_allocsrc(q) == PBUF_TYPE_ALLOC_SRC_MASK_STD_MEMP_PBUF_POOL;
+    if (!pooled) return;
+    u16_t n = (u16_t)(p->tot_len - c->rx_off);
+    struct pbuf *ram = pbuf_alloc(PBUF_RAW, n, PBUF_RAM);
+    if (!ram) return;
+    pbuf_copy_partial(p, ram->payload, n, c->rx_off);
+    pbuf_free(p);
+    c->rx = ram;
+    c->rx_off = 0;
 }
 
 void conn_kick(conn_t *c)
@@ -336,6 +506,15 @@ static err_t on_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err
         if (p) {
             altcp_recved(pcb, p->tot_len);
             pbuf_free(p);
+        }
+        return ERR_OK;
+    }
+    if (c->mode == CONN_LINGER) {
+        if (p) {
+            altcp_recved(pcb, p->tot_len);
+            pbuf_free(p);
+        } else {
+            hard_close(c); /* the peer's FIN: both sides are done */
         }
         return ERR_OK;
     }
@@ -356,6 +535,7 @@ static err_t on_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err
     else
         c->rx = p;
     process(c);
+    if (c->mode == CONN_HTTP || c->mode == CONN_STREAM) rx_park(c);
     return ERR_OK;
 }
 
@@ -364,10 +544,13 @@ static err_t on_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
     (void)pcb;
     (void)len;
     conn_t *c = arg;
-    if (!c) return ERR_OK;
+    if (!c || c->mode == CONN_LINGER) return ERR_OK;
     c->t_active = board_now_ms();
     tx_pump(c);
-    if (c->mode == CONN_STREAM && c->proto->on_writable) c->proto->on_writable(c);
+    if (c->mode == CONN_STREAM && c->proto->on_writable) {
+        c->proto->on_writable(c);
+        conn_settle(c);
+    }
     if (c->mode != CONN_FREE) process(c);
     return ERR_OK;
 }
@@ -475,11 +658,22 @@ int http_server_poll(uint32_t now)
     for (int i = 0; i < MAX_CONNS; i++) {
         conn_t *c = &conns[i];
         if (c->mode == CONN_FREE) continue;
-        if (c->mode == CONN_STREAM) {
-            if (c->proto->on_tick && c->proto->on_tick(c, now)) busy = 1;
+        if (c->mode == CONN_LINGER) {
+            if (now - c->t_active > CONN_LINGER_MS) hard_close(c);
             continue;
         }
-        if (c->in_request && c->tx_left == 0 && !c->close_after &&
+        if (c->tx_left) {
+            tx_pump(c); /* room freed by other connections raises no sent-callback here */
+            if (c->mode == CONN_FREE || c->mode == CONN_LINGER) continue;
+        }
+        if (c->mode == CONN_STREAM) {
+            if (c->proto->on_tick && c->proto->on_tick(c, now)) busy = 1;
+            conn_settle(c);
+            if (c->mode == CONN_STREAM && c->rx)
+                process(c); /* input held back by back-pressure may be taken now */
+            continue;
+        }
+        if (c->in_request && !c->req_ready && c->tx_left == 0 && !c->close_after &&
             now - c->t_request > HTTP_REQUEST_TIMEOUT_MS) {
             stats.timeouts_408++;
             LOGI("conn %u: request not complete after %d ms, 408", c->index,
@@ -493,7 +687,8 @@ int http_server_poll(uint32_t now)
             conn_close(c);
             continue;
         }
-        /* A request that waited for a body buffer retries here. */
+        /* A request that waited for send room or a body buffer retries here. */
+        if (c->req_ready && c->tx_left == 0 && !c->close_after && !try_handle(c)) continue;
         if (c->rx && c->tx_left == 0 && !c->close_after) process(c);
     }
     return busy;

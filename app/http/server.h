@@ -16,6 +16,7 @@ typedef enum {
     CONN_FREE = 0,
     CONN_HTTP,   /* request/response */
     CONN_STREAM, /* handed to a protocol (WebSocket, SSE): see conn_proto_t */
+    CONN_LINGER, /* our FIN is sent; input is discarded until the peer's FIN */
 } conn_mode_t;
 
 typedef struct conn conn_t;
@@ -44,6 +45,8 @@ struct conn {
     uint8_t mode;        /* conn_mode_t */
     uint8_t close_after; /* close once the pending response has been handed to TCP */
     uint8_t in_request;  /* bytes of a request have arrived: the request timer runs */
+    uint8_t proto_close; /* the protocol asked to close; done when its call returns */
+    uint8_t req_ready;   /* a complete request waits for send room */
     int8_t buf_slot;     /* body/response pool slot held, or -1 */
     uint16_t index;
     uint16_t rx_off;       /* consumed bytes of the first pbuf of rx */
@@ -60,8 +63,8 @@ struct conn {
 };
 
 typedef struct {
-    uint32_t accepted, refused, active, peak, http, stream, timeouts_408, idle_closed;
-    uint32_t body_slots_used, body_slots_peak;
+    uint32_t accepted, refused, active, peak, http, stream, lingering, timeouts_408, idle_closed;
+    uint32_t body_slots_used, body_slots_peak, spills;
 } http_server_stats_t;
 
 void http_server_init(void);
@@ -103,6 +106,12 @@ size_t conn_space(conn_t *c);
 void conn_flush(conn_t *c);
 /* Close gracefully (queued bytes are still delivered). */
 void conn_close(conn_t *c);
+/* For a protocol, from inside its own callbacks: close once the callback has returned (its
+ * state must stay intact until then). */
+void conn_close_later(conn_t *c);
+/* For code outside the server that wrote to a protocol connection (a fan-out): carry out a
+ * close that the protocol asked for meanwhile. */
+void conn_settle(conn_t *c);
 /* Hand the connection to a long-lived protocol after the handler wrote its response head.
  * Any bytes already received after the request go to proto->on_bytes. */
 void conn_take_over(conn_t *c, const conn_proto_t *proto);

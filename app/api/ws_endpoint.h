@@ -1,0 +1,16 @@
+/* WebSocket endpoints on the HTTP server: the upgrade, and the glue between a connection
+ * slot and ws_conn (its I/O over altcp, its ticks, its close). */
+#ifndef EDGE_WS_ENDPOINT_H
+#define EDGE_WS_ENDPOINT_H
+
+#include "app/http/server.h"
+#include "app/ws/ws_conn.h"
+
+/* Upgrade this request to a WebSocket served by handler, or answer the handshake error.
+ * Returns the new ws_conn_t, or NULL when the handshake was refused. */
+ws_conn_t *ws_endpoint_upgrade(conn_t *c, const http_request_t *req, const ws_handler_t *h);
+
+/* The server connection behind a ws_conn_t (for fan-out and back-pressure). */
+conn_t *ws_endpoint_conn(ws_conn_t *ws);
+
+#endif
