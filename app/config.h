@@ -51,7 +51,6 @@
 /* After our FIN, how long a connection may keep its slot waiting for the peer's FIN. */
 #define CONN_LINGER_MS 2000
 
-
 /* ---- Jobs and events -------------------------------------------------------------- */
 
 /* Jobs accepted and not finished: the running one plus those waiting. One more gets 503.

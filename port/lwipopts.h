@@ -34,11 +34,11 @@
  * see no send space and wait, which is the back-pressure the fan-out relies on. */
 #define MEM_SIZE (24 * 1024)
 
-#define TCP_MSS                    1460
-#define TCP_WND                    (4 * TCP_MSS) /* advertised receive window per connection */
-#define TCP_SND_BUF                (4 * TCP_MSS) /* most unacked + queued bytes per connection */
-#define TCP_SND_QUEUELEN           (2 * TCP_SND_BUF / TCP_MSS + 4)
-#define TCP_LISTEN_BACKLOG         1
+#define TCP_MSS            1460
+#define TCP_WND            (4 * TCP_MSS) /* advertised receive window per connection */
+#define TCP_SND_BUF        (4 * TCP_MSS) /* most unacked + queued bytes per connection */
+#define TCP_SND_QUEUELEN   (2 * TCP_SND_BUF / TCP_MSS + 4)
+#define TCP_LISTEN_BACKLOG 1
 /* Half-open connections count against the backlog: a burst of SYNs must not be dropped. */
 #define TCP_DEFAULT_LISTEN_BACKLOG MAX_CONNS
 #define LWIP_TCP_KEEPALIVE         1

@@ -1,5 +1,6 @@
 /* mbedTLS configuration: only what edgeartist uses. Today: SHA-1 and base64 for the
- * WebSocket handshake, AES CTR-DRBG for identifiers. TLS (HTTPS/WSS) adds its modules here with a static heap. */
+ * WebSocket handshake, AES CTR-DRBG for identifiers. TLS (HTTPS/WSS) adds its modules here with a
+ * static heap. */
 #ifndef EDGE_MBEDTLS_CONFIG_H
 #define EDGE_MBEDTLS_CONFIG_H
 

@@ -78,6 +78,9 @@ uint32_t gen_longest_slice_macs(void);
 /* Worst-case PNG size of a GEN_W x GEN_H RGB image (stored deflate blocks). */
 #define GEN_PNG_MAX (GEN_RGB_SIZE + GEN_H + 128)
 
+/* Bytes png_encode_rgb() produces for a w x h image. */
+size_t png_size_rgb(int w, int h);
+
 /* Encode rgb (w x h x 3) as PNG into out; returns its length, or 0 if cap is too small. */
 size_t png_encode_rgb(const uint8_t *rgb, int w, int h, uint8_t *out, size_t cap);
 

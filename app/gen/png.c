@@ -55,6 +55,14 @@ static void chunk_end(png_w_t *w, size_t start)
     put32(w, crc);
 }
 
+size_t png_size_rgb(int w, int h)
+{
+    size_t raw = ((size_t)w * 3 + 1) * (size_t)h;
+    size_t blocks = (raw + 65534) / 65535;
+    /* signature, IHDR chunk, IDAT chunk (zlib header, stored blocks, Adler-32), IEND */
+    return 8 + (12 + 13) + (12 + 2 + raw + 5 * blocks + 4) + 12;
+}
+
 size_t png_encode_rgb(const uint8_t *rgb, int w_px, int h_px, uint8_t *out, size_t cap)
 {
     static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};

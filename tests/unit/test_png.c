@@ -31,6 +31,7 @@ static void decodes_to_the_same_pixels(void **state)
     make_image(rgb, 7);
     size_t n = png_encode_rgb(rgb, GEN_W, GEN_H, png, sizeof png);
     assert_true(n > 0 && n <= sizeof png);
+    assert_int_equal(n, png_size_rgb(GEN_W, GEN_H));
     assert_memory_equal(png, "\x89PNG\r\n\x1a\n", 8);
 
     /* Walk the chunks: IHDR, IDAT, IEND, each with a correct CRC. */
