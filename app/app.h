@@ -14,6 +14,9 @@ void app_init(const app_config_t *cfg);
 /* Start listening; call after the netif is up. Returns 0 on success. */
 int app_start(void);
 
+/* The wall-clock time, for boards that know it (job timestamps); Unix milliseconds. */
+void app_set_wall_clock(uint64_t unix_ms);
+
 /* Run the superloop until board_should_stop(). */
 void app_run(void);
 

@@ -4,6 +4,8 @@
 
 #include "app/board.h"
 #include "app/http/server.h"
+#include "app/jobs/jobs.h"
+#include "app/jobs/subs.h"
 #include "app/log.h"
 #include "lwip/init.h"
 #include "lwip/timeouts.h"
@@ -16,6 +18,13 @@ void app_init(const app_config_t *cfg)
     if (config.http_port == 0) config.http_port = 80;
     lwip_init();
     http_server_init();
+    jobs_init();
+    subs_init();
+}
+
+void app_set_wall_clock(uint64_t unix_ms)
+{
+    jobs_set_wall_clock(unix_ms);
 }
 
 int app_start(void)
@@ -27,7 +36,9 @@ uint32_t app_poll_once(void)
 {
     board_netif_poll();
     sys_check_timeouts();
-    int busy = http_server_poll(board_now_ms());
+    int busy = jobs_run_slice(); /* a bounded slice of the running generation */
+    busy |= subs_fanout();       /* its events, to every subscriber, this pass */
+    busy |= http_server_poll(board_now_ms());
     if (busy) return 0;
     u32_t sleep = sys_timeouts_sleeptime();
     /* Wake at least every 100 ms for connection timeouts and heartbeats. */

@@ -4,6 +4,9 @@
 
 #include "app/api/handlers.h"
 #include "app/board.h"
+#include "app/gen/gen.h"
+#include "app/jobs/jobs.h"
+#include "app/jobs/subs.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
 #include "port/json_arena.h"
@@ -47,6 +50,21 @@ void api_health(conn_t *c, const http_request_t *req, const uint8_t *body, size_
            (unsigned long)hs->active, MAX_CONNS, (unsigned long)hs->peak, (unsigned long)hs->http,
            (unsigned long)hs->stream, (unsigned long)hs->lingering, (unsigned long)hs->accepted,
            (unsigned long)hs->refused, (unsigned long)hs->timeouts_408, (unsigned long)hs->spills);
+    const jobs_stats_t *js = jobs_stats();
+    const subs_stats_t *ss = subs_stats();
+    APPEND("\"generator\":{\"status\":\"%s\",\"arena_bytes\":%lu,\"longest_slice_macs\":%lu},",
+           jobs_count(JOB_RUNNING) ? "busy" : "ready", (unsigned long)gen_arena_bytes(),
+           (unsigned long)gen_longest_slice_macs());
+    APPEND("\"jobs\":{\"queued\":%d,\"running\":%d,\"kept\":%d,\"max_queued\":%d,"
+           "\"created\":%lu,\"completed\":%lu,\"failed\":%lu,\"cancelled\":%lu,"
+           "\"rejected_full\":%lu},",
+           jobs_count(JOB_QUEUED), jobs_count(JOB_RUNNING),
+           jobs_count(JOB_DONE) + jobs_count(JOB_FAILED), MAX_JOBS_QUEUED,
+           (unsigned long)js->created, (unsigned long)js->completed, (unsigned long)js->failed,
+           (unsigned long)js->cancelled, (unsigned long)js->rejected_full);
+    APPEND("\"subscribers\":{\"active\":%lu,\"peak\":%lu,\"max\":%d,\"events_sent\":%lu},",
+           (unsigned long)ss->active, (unsigned long)ss->peak, MAX_SUBS,
+           (unsigned long)ss->events_sent);
     APPEND("\"network\":{\"frames_in\":%lu,\"frames_out\":%lu,\"dropped_in\":%lu,"
            "\"dropped_out\":%lu},",
            (unsigned long)ns.frames_in, (unsigned long)ns.frames_out, (unsigned long)ns.dropped_in,

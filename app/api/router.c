@@ -15,7 +15,14 @@ typedef struct {
 static const route_t routes[] = {
     {HTTP_M_GET, 0, "/", api_index},
     {HTTP_M_GET, 0, "/api/health", api_health},
+    {HTTP_M_GET, 0, "/test/websocket", api_index},
     {HTTP_M_GET, 0, "/ws/test", api_ws_test},
+    {HTTP_M_GET, 0, "/ws", api_ws},
+    {HTTP_M_POST, 0, "/api/generate", api_generate},
+    {HTTP_M_POST, 0, "/api/warmup", api_warmup},
+    {HTTP_M_GET, 1, "/api/jobs/", api_jobs_get},
+    {HTTP_M_DELETE, 1, "/api/jobs/", api_job_delete},
+    {HTTP_M_GET, 1, "/api/images/", api_image},
 };
 
 static int path_matches(const route_t *r, const char *path, size_t len)

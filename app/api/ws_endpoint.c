@@ -36,6 +36,11 @@ static ws_conn_t *ws_of(conn_t *c)
     return (ws_conn_t *)(void *)c->u.proto_state;
 }
 
+ws_conn_t *ws_endpoint_ws(conn_t *c)
+{
+    return ws_of(c);
+}
+
 conn_t *ws_endpoint_conn(ws_conn_t *ws)
 {
     return ws->io_ctx;
@@ -89,6 +94,7 @@ ws_conn_t *ws_endpoint_upgrade(conn_t *c, const http_request_t *req, const ws_ha
     conn_take_over(c, &ws_proto);
     ws_conn_t *ws = ws_of(c);
     ws_conn_open(ws, &io, c, h, NULL, NULL, board_now_ms());
+    conn_flush(c); /* the 101, even when on_open sends nothing */
     conn_settle(c);
     return ws;
 }

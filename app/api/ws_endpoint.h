@@ -10,6 +10,9 @@
  * Returns the new ws_conn_t, or NULL when the handshake was refused. */
 ws_conn_t *ws_endpoint_upgrade(conn_t *c, const http_request_t *req, const ws_handler_t *h);
 
+/* The ws_conn_t of a connection served by a WebSocket endpoint. */
+ws_conn_t *ws_endpoint_ws(conn_t *c);
+
 /* The server connection behind a ws_conn_t (for fan-out and back-pressure). */
 conn_t *ws_endpoint_conn(ws_conn_t *ws);
 

@@ -691,5 +691,7 @@ int http_server_poll(uint32_t now)
         if (c->req_ready && c->tx_left == 0 && !c->close_after && !try_handle(c)) continue;
         if (c->rx && c->tx_left == 0 && !c->close_after) process(c);
     }
+    /* Whatever a writer staged and did not flush goes out with this pass. */
+    if (stage_conn) conn_flush(stage_conn);
     return busy;
 }

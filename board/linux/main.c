@@ -223,6 +223,9 @@ int main(int argc, char **argv)
 
     LOGI("edgeartist starting on board %s (lwIP %s)", board_name(), LWIP_VERSION_STRING);
     app_init(&cfg);
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    app_set_wall_clock((uint64_t)wall.tv_sec * 1000u + (uint64_t)(wall.tv_nsec / 1000000));
     if (!netif_add(&netif, &a, &m, &g, &tap_cfg, tapif_init, ethernet_input)) {
         LOGE("net: cannot bring up TAP device %s", tap_cfg.ifname);
         return 1;

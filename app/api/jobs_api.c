@@ -1,0 +1,185 @@
+/* The job REST API: POST /api/generate, GET and DELETE /api/jobs/<id>,
+ * GET /api/images/<id>/<n>.png, POST /api/warmup. */
+#include <stdio.h>
+#include <string.h>
+
+#include "app/api/gen_request.h"
+#include "app/api/handlers.h"
+#include "app/api/job_path.h"
+#include "app/board.h"
+#include "app/jobs/event_render.h"
+#include "app/jobs/jobs.h"
+#include "app/log.h"
+#include "port/json_arena.h"
+
+static int is_json(const http_request_t *req)
+{
+    const char *ct = req->content_type;
+    static const char want[] = "application/json";
+    for (size_t i = 0; i < sizeof want - 1; i++) {
+        char c = ct[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (c != want[i]) return 0;
+    }
+    char end = ct[sizeof want - 1];
+    return end == 0 || end == ';' || end == ' ';
+}
+
+static const char *state_name(const job_t *j)
+{
+    switch (j->state) {
+    case JOB_QUEUED:
+        return "queued";
+    case JOB_RUNNING:
+        return "running";
+    case JOB_DONE:
+        return "complete";
+    default:
+        return j->error == JERR_CANCELLED ? "cancelled" : "error";
+    }
+}
+
+/* Parse a JSON body into a validated request, or answer the error. Returns 0 on success. */
+static int parse_body(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len,
+                      gen_request_t *g, uint8_t *num_images)
+{
+    if (!is_json(req)) {
+        http_reply_error(c, 415, "unsupported_media_type", NULL,
+                         "send the request as Content-Type: application/json", "");
+        return -1;
+    }
+    json_arena_reset();
+    cJSON *root = cJSON_ParseWithLength((const char *)body, len);
+    if (!root) {
+        http_reply_error(c, 400, "invalid_json", NULL, "the body is not valid JSON", "");
+        return -1;
+    }
+    api_error_t err;
+    int r = gen_request_from_json(root, g, num_images, &err);
+    json_arena_reset();
+    if (r != 0) {
+        http_reply_error(c, 400, err.field ? "invalid_argument" : "bad_request", err.field,
+                         err.message, "");
+        return -1;
+    }
+    return 0;
+}
+
+void api_generate(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len)
+{
+    gen_request_t g;
+    uint8_t num_images;
+    if (parse_body(c, req, body, len, &g, &num_images) != 0) return;
+    job_t *j = jobs_submit(&g, num_images, 0);
+    if (!j) {
+        http_reply_error(c, 503, "queue_full", NULL, "the job queue is full, retry shortly",
+                         "Retry-After: 5\r\n");
+        return;
+    }
+    char *out = http_scratch();
+    int n = snprintf(out, HTTP_SCRATCH_SIZE,
+                     "{\"session_id\":\"%s\",\"status\":\"queued\",\"position\":%d,"
+                     "\"events\":\"/api/jobs/%s/events\",\"websocket\":\"/ws\"}",
+                     j->hex, jobs_position(j), j->hex);
+    http_reply(c, 202, "application/json", out, (size_t)n, HTTP_BODY_COPY, "");
+}
+
+static job_t *job_or_404(conn_t *c, const char *hex)
+{
+    job_t *j = hex ? jobs_find(hex) : NULL;
+    if (!j || j->warmup) http_reply_error(c, 404, "not_found", "session_id", "no such session", "");
+    return j && !j->warmup ? j : NULL;
+}
+
+void api_job_get(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len)
+{
+    (void)body, (void)len;
+    job_path_t p;
+    job_path_parse(req->target, &p);
+    job_t *j = job_or_404(c, p.ok ? p.id : NULL);
+    if (!j) return;
+    sink_t s;
+    sink_init(&s, http_scratch(), HTTP_SCRATCH_SIZE, 0);
+    sink_str(&s, "{\"session_id\":\"");
+    sink_str(&s, j->hex);
+    sink_str(&s, "\",\"status\":\"");
+    sink_str(&s, state_name(j));
+    sink_str(&s, "\"");
+    if (j->state == JOB_QUEUED) {
+        sink_str(&s, ",\"position\":");
+        sink_u32(&s, (uint32_t)jobs_position(j));
+    }
+    uint32_t total = (uint32_t)j->req.steps * j->num_images;
+    uint32_t step = 0;
+    for (uint32_t id = j->events; id >= jobs_first_event(j) && id > 0 && !step; id--) {
+        const job_event_t *ev = jobs_event(j, id);
+        if (ev && ev->type == EV_PROGRESS) step = ev->a;
+    }
+    sink_str(&s, ",\"step\":");
+    sink_u32(&s, step);
+    sink_str(&s, ",\"total_steps\":");
+    sink_u32(&s, total);
+    sink_str(&s, ",\"last_event_id\":");
+    sink_u32(&s, j->events);
+    if (j->state == JOB_DONE) {
+        sink_str(&s, ",\"image_paths\":");
+        event_render_paths(&s, j);
+    }
+    if (j->state == JOB_FAILED) {
+        sink_str(&s, ",\"error\":{\"code\":\"");
+        sink_str(&s, jobs_error_name((job_error_t)j->error));
+        sink_str(&s, "\"}");
+    }
+    sink_str(&s, ",\"metadata\":");
+    event_render_metadata(&s, j);
+    sink_str(&s, "}");
+    if (s.pos > s.n) {
+        http_reply_error(c, 500, "internal", NULL, "job report too large", "");
+        return;
+    }
+    http_reply_json(c, 200, s.n);
+}
+
+void api_job_delete(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len)
+{
+    (void)body, (void)len;
+    job_path_t p;
+    job_path_parse(req->target, &p);
+    job_t *j = job_or_404(c, p.ok && !p.tail ? p.id : NULL);
+    if (!j) return;
+    if (jobs_cancel(j) != 0) {
+        http_reply_error(c, 409, "conflict", NULL, "the job has already finished", "");
+        return;
+    }
+    char *out = http_scratch();
+    int n = snprintf(out, HTTP_SCRATCH_SIZE, "{\"session_id\":\"%s\",\"status\":\"cancelled\"}",
+                     j->hex);
+    http_reply_json(c, 200, (size_t)n);
+}
+
+void api_image(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len)
+{
+    (void)body, (void)len;
+    image_path_t p;
+    const uint8_t *rgb = NULL;
+    job_t *j = NULL;
+    if (image_path_parse(req->target, &p) == 0 && (j = jobs_find(p.id)) != NULL && !j->warmup)
+        rgb = jobs_image(j, p.n);
+    if (!rgb) {
+        http_reply_error(c, 404, "not_found", NULL, "no such image (or no longer kept)", "");
+        return;
+    }
+    uint8_t *png = (uint8_t *)http_scratch();
+    size_t n = png_encode_rgb(rgb, GEN_W, GEN_H, png, HTTP_SCRATCH_SIZE);
+    http_reply(c, 200, "image/png", png, n, HTTP_BODY_COPY, "");
+}
+
+void api_jobs_get(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len)
+{
+    job_path_t p;
+    job_path_parse(req->target, &p);
+    if (p.ok && strcmp(p.tail, "/events") == 0)
+        api_job_events(c, req, &p);
+    else
+        api_job_get(c, req, body, len);
+}

@@ -1,0 +1,211 @@
+#include "app/jobs/subs.h"
+
+#include <string.h>
+
+#include "app/log.h"
+
+typedef struct {
+    uint8_t used;
+    uint8_t fmt;
+    int8_t job;
+    int8_t pin;           /* preview buffer pinned by the event in progress, or -1 */
+    uint8_t want_preview; /* a replay: the first progress event carries the latest preview */
+    uint8_t final;        /* the last event was sent */
+    uint16_t job_gen;
+    uint32_t next;     /* next event id to send */
+    uint32_t cur;      /* id of the event in progress (len > 0) */
+    uint32_t cur_from; /* events_dropped in progress: its first id; 0 otherwise */
+    uint32_t off, len; /* bytes of the event in progress already written, and its size */
+    uint8_t cur_preview;
+    const sub_transport_t *tr;
+    void *ctx;
+} sub_t;
+
+static sub_t subs[MAX_SUBS];
+static subs_stats_t stats;
+/* One rendering window, shared: events are rendered straight into it and handed on. */
+static char window[1024];
+
+void subs_init(void)
+{
+    memset(subs, 0, sizeof subs);
+    memset(&stats, 0, sizeof stats);
+}
+
+const subs_stats_t *subs_stats(void)
+{
+    return &stats;
+}
+
+int subs_add(job_t *j, uint32_t after, event_format_t fmt, const sub_transport_t *tr, void *ctx)
+{
+    for (int i = 0; i < MAX_SUBS; i++) {
+        sub_t *s = &subs[i];
+        if (s->used) continue;
+        memset(s, 0, sizeof *s);
+        s->used = 1;
+        s->fmt = (uint8_t)fmt;
+        s->job = (int8_t)jobs_index(j);
+        s->job_gen = j->gen;
+        s->next = after + 1;
+        s->pin = -1;
+        s->want_preview = after > 0 || j->events > 1;
+        s->tr = tr;
+        s->ctx = ctx;
+        if (++stats.active > stats.peak) stats.peak = stats.active;
+        return i;
+    }
+    stats.refused++;
+    return -1;
+}
+
+int subs_available(void)
+{
+    return stats.active < MAX_SUBS;
+}
+
+void subs_remove(int i)
+{
+    if (i < 0 || i >= MAX_SUBS || !subs[i].used) return;
+    jobs_preview_unpin(subs[i].pin);
+    subs[i].used = 0;
+    stats.active--;
+}
+
+void subs_remove_ctx(void *ctx)
+{
+    for (int i = 0; i < MAX_SUBS; i++)
+        if (subs[i].used && subs[i].ctx == ctx) subs_remove(i);
+}
+
+int subs_find(void *ctx, const job_t *j)
+{
+    for (int i = 0; i < MAX_SUBS; i++)
+        if (subs[i].used && subs[i].ctx == ctx && subs[i].job == jobs_index(j) &&
+            subs[i].job_gen == j->gen)
+            return i;
+    return -1;
+}
+
+int subs_busy_ctx(void *ctx)
+{
+    for (int i = 0; i < MAX_SUBS; i++)
+        if (subs[i].used && subs[i].ctx == ctx && subs[i].len) return 1;
+    return 0;
+}
+
+/* The event the subscription is sending (or would send next), in ref. Returns 0 when
+ * nothing is pending. */
+static int current(sub_t *s, job_t *j, event_ref_t *ref)
+{
+    memset(ref, 0, sizeof *ref);
+    ref->job = j;
+    if (s->len == 0) {
+        if (s->next > j->events) return 0;
+        uint32_t first = jobs_first_event(j);
+        if (s->next < first) {
+            s->cur = first - 1;
+            s->cur_from = s->next;
+        } else {
+            s->cur = s->next;
+            s->cur_from = 0;
+        }
+        s->cur_preview = 0;
+    }
+    if (s->cur_from) {
+        ref->ev.type = EV_DROPPED;
+        ref->ev.id = s->cur;
+        ref->dropped_from = s->cur_from;
+        return 1;
+    }
+    const job_event_t *ev = jobs_event(j, s->cur);
+    if (!ev) return 0; /* overwritten while in progress: cannot happen, the ring is larger */
+    ref->ev = *ev;
+    if (ev->type != EV_PROGRESS) return 1;
+    if (s->len == 0) {
+        /* Decide once per event whether it carries the preview, and pin that buffer so the
+         * bytes stay the same however many windows it takes to send. */
+        uint32_t pid;
+        int buf = -1;
+        const uint8_t *pv = jobs_preview(j, &pid, &buf);
+        if (pv && (pid == ev->id || (s->want_preview && pid >= ev->id))) {
+            s->cur_preview = 1;
+            s->pin = (int8_t)buf;
+            jobs_preview_pin(buf);
+        }
+        s->want_preview = 0;
+    }
+    if (s->cur_preview) ref->preview = jobs_preview_buffer(s->pin);
+    return 1;
+}
+
+/* Send what the window allows. Returns non-zero if events are still waiting. */
+static int pump(int i)
+{
+    sub_t *s = &subs[i];
+    job_t *j = jobs_at(s->job);
+    if (!j || j->gen != s->job_gen || j->state == JOB_FREE) {
+        /* The job was forgotten to make room: nothing more will come. */
+        s->final = 1;
+        s->tr->final_sent(s->ctx, i);
+        return 0;
+    }
+    int wrote = 0;
+    event_ref_t ref;
+    while (!s->final && current(s, j, &ref)) {
+        if (s->len == 0) {
+            sink_t m;
+            sink_init(&m, NULL, 0, 0);
+            event_render(&m, &ref, (event_format_t)s->fmt);
+            if (s->tr->begin(s->ctx, m.pos) != 0) {
+                jobs_preview_unpin(s->pin); /* decided again on the next try */
+                s->pin = -1;
+                s->cur_preview = 0;
+                break;
+            }
+            s->len = (uint32_t)m.pos;
+            s->off = 0;
+        }
+        while (s->off < s->len) {
+            size_t room = s->tr->space(s->ctx);
+            if (room == 0) break;
+            if (room > sizeof window) room = sizeof window;
+            sink_t w;
+            sink_init(&w, window, room, s->off);
+            event_render(&w, &ref, (event_format_t)s->fmt);
+            size_t k = s->tr->write(s->ctx, window, w.n);
+            if (k == 0) break;
+            s->off += (uint32_t)k;
+            wrote = 1;
+        }
+        if (s->off < s->len) break; /* the window is full: on_sent brings us back */
+        /* The event is out. */
+        stats.events_sent++;
+        if (ref.ev.type == EV_DROPPED) stats.dropped_notices++;
+        jobs_preview_unpin(s->pin);
+        s->pin = -1;
+        s->len = s->off = 0;
+        s->next = s->cur + 1;
+        if (ref.ev.type == EV_COMPLETE || ref.ev.type == EV_ERROR) s->final = 1;
+    }
+    if (wrote) s->tr->flush(s->ctx);
+    if (s->final) {
+        s->tr->final_sent(s->ctx, i); /* removes the subscription, or closes its connection */
+        return 0;
+    }
+    return s->next <= j->events;
+}
+
+int subs_fanout(void)
+{
+    int waiting = 0;
+    for (int i = 0; i < MAX_SUBS; i++)
+        if (subs[i].used && !subs[i].final) waiting |= pump(i);
+    return waiting;
+}
+
+void subs_fanout_ctx(void *ctx)
+{
+    for (int i = 0; i < MAX_SUBS; i++)
+        if (subs[i].used && !subs[i].final && subs[i].ctx == ctx) pump(i);
+}
