@@ -61,7 +61,7 @@
 
 /* Finished jobs whose state, events and images stay available for late subscribers. */
 #ifndef JOBS_KEPT
-#define JOBS_KEPT 8
+#define JOBS_KEPT 6
 #endif
 
 /* Events each job keeps for replay (16 B each): queued, started, one per step, the final
@@ -71,10 +71,10 @@
 #define EVENTS_PER_JOB 64
 #endif
 
-/* Finished images kept, 32x32 RGB (3 KB each): 12 x 3 KB = 36 KB. A job takes num_images
+/* Finished images kept, 32x32 RGB (3 KB each): 11 x 3 KB = 33 KB. A job takes num_images
  * slots when it starts; the oldest finished jobs give theirs up first. */
 #ifndef JOB_IMAGE_SLOTS
-#define JOB_IMAGE_SLOTS 12
+#define JOB_IMAGE_SLOTS 11
 #endif
 
 /* Subscriptions (a connection following a job's events), all transports together:
