@@ -48,6 +48,10 @@
  * then it waits (the shared send heap frees as peers acknowledge). */
 #define HTTP_REPLY_MIN_SPACE 1024
 
+/* Receive-pool frames that waiting input may never take: the frames that carry ACKs and
+ * new requests must always find a pbuf, or no connection could make progress. */
+#define RX_POOL_RESERVE 4
+
 /* After our FIN, how long a connection may keep its slot waiting for the peer's FIN. */
 #define CONN_LINGER_MS 2000
 

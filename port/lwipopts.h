@@ -34,8 +34,11 @@
  * see no send space and wait, which is the back-pressure the fan-out relies on. */
 #define MEM_SIZE (24 * 1024)
 
-#define TCP_MSS            1460
-#define TCP_WND            (4 * TCP_MSS) /* advertised receive window per connection */
+#define TCP_MSS 1460
+/* Advertised receive window per connection. Input that waits behind back-pressure is held
+ * (in the heap, see rx_park in app/http/server.c) up to this much per connection, so it is
+ * kept small: 8 connections can hold a full window at once in the heap. */
+#define TCP_WND            (2 * TCP_MSS)
 #define TCP_SND_BUF        (4 * TCP_MSS) /* most unacked + queued bytes per connection */
 #define TCP_SND_QUEUELEN   (2 * TCP_SND_BUF / TCP_MSS + 4)
 #define TCP_LISTEN_BACKLOG 1

@@ -46,10 +46,12 @@ void api_health(conn_t *c, const http_request_t *req, const uint8_t *body, size_
     APPEND("{\"status\":\"ok\",\"board\":\"%s\",\"uptime_ms\":%lu,", board_name(),
            (unsigned long)board_now_ms());
     APPEND("\"connections\":{\"active\":%lu,\"max\":%d,\"peak\":%lu,\"http\":%lu,\"streams\":%lu,"
-           "\"closing\":%lu,\"accepted\":%lu,\"refused\":%lu,\"timeouts\":%lu,\"spills\":%lu},",
+           "\"closing\":%lu,\"accepted\":%lu,\"refused\":%lu,\"timeouts\":%lu,\"spills\":%lu,"
+           "\"input_aborts\":%lu},",
            (unsigned long)hs->active, MAX_CONNS, (unsigned long)hs->peak, (unsigned long)hs->http,
            (unsigned long)hs->stream, (unsigned long)hs->lingering, (unsigned long)hs->accepted,
-           (unsigned long)hs->refused, (unsigned long)hs->timeouts_408, (unsigned long)hs->spills);
+           (unsigned long)hs->refused, (unsigned long)hs->timeouts_408, (unsigned long)hs->spills,
+           (unsigned long)hs->rx_aborts);
     const jobs_stats_t *js = jobs_stats();
     const subs_stats_t *ss = subs_stats();
     APPEND("\"generator\":{\"status\":\"%s\",\"arena_bytes\":%lu,\"longest_slice_macs\":%lu},",

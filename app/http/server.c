@@ -483,11 +483,31 @@ static void rx_park(conn_t *c)
     struct pbuf *p = c->rx;
     int pooled = 0;
     for (struct pbuf *q = p; q; q = q->next)
-        pooled |= pbuf_get_allocsrc(q) == PBUF_TYPE_ALLOC_SRC_MASK_STD_MEMP_PBUF_POOL;
+        pooled += pbuf_get_allocsrc(q) == PBUF_TYPE_ALLOC_SRC_MASK_STD_MEMP_PBUF_POOL;
     if (!pooled) return;
     u16_t n = (u16_t)(p->tot_len - c->rx_off);
     struct pbuf *ram = pbuf_alloc(PBUF_RAW, n, PBUF_RAM);
-    if (!ram) return;
+    if (!ram) {
+        const struct stats_mem *pool = lwip_stats.memp[MEMP_PBUF_POOL];
+        if (pool->avail - pool->used < RX_POOL_RESERVE) {
+            /* The last resort: this peer's unread input would take the pool's last frames,
+             * and with them every connection's ACKs. Cut it off; the others keep going. */
+            stats.rx_aborts++;
+            LOGW("conn %u: input waits and memory is exhausted; aborting this connection",
+                 c->index);
+            struct altcp_pcb *pcb = c->pcb;
+            altcp_arg(pcb, NULL);
+            c->pcb = NULL;
+            if (stage_conn == c) {
+                stage_conn = NULL;
+                stage_len = 0;
+            }
+            conn_drop_state(c);
+            conn_free(c);
+            altcp_abort(pcb);
+        }
+        return;
+    }
     pbuf_copy_partial(p, ram->payload, n, c->rx_off);
     pbuf_free(p);
     c->rx = ram;
@@ -535,7 +555,10 @@ static err_t on_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err
     else
         c->rx = p;
     process(c);
-    if (c->mode == CONN_HTTP || c->mode == CONN_STREAM) rx_park(c);
+    if (c->mode == CONN_HTTP || c->mode == CONN_STREAM) {
+        rx_park(c);
+        if (c->mode == CONN_FREE) return ERR_ABRT; /* rx_park aborted the connection */
+    }
     return ERR_OK;
 }
 

@@ -64,7 +64,7 @@ struct conn {
 
 typedef struct {
     uint32_t accepted, refused, active, peak, http, stream, lingering, timeouts_408, idle_closed;
-    uint32_t body_slots_used, body_slots_peak, spills;
+    uint32_t body_slots_used, body_slots_peak, spills, rx_aborts;
 } http_server_stats_t;
 
 void http_server_init(void);
