@@ -14,6 +14,22 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+# By default the device is the host firmware (lwIP over TAP) in a namespace of its own, and
+# this script runs again inside it with EDGE_TARGET set. WS_BENCH_HARNESS=1 measures the
+# socket harness instead (app/ws without lwIP).
+if [ -z "${EDGE_TARGET:-}" ] && [ "${WS_BENCH_HARNESS:-0}" != 1 ] && [ "$(id -u)" = 0 ]; then
+  export SIM_NS=eawsbench SIM_TAP=eawsbtap0
+  . sim/lib.sh
+  set +e # sim/lib.sh's clean-up tolerates what is already gone
+  trap 'sim_down' EXIT
+  trap 'exit 1' INT TERM
+  make --no-print-directory -j2 all >/dev/null
+  sim_up
+  sim_start_firmware "$top/build/linux/edgeartist" --log-level warn
+  sim_wait_http 10 || { echo "device did not start"; exit 1; }
+  ip netns exec "$SIM_NS" env EDGE_TARGET="http://$SIM_DEV_IP:80" bash "$0" "$@"
+  exit $?
+fi
 SECS=${SECS:-3}
 PROCS=${PROCS:-2}
 out=$(mktemp -d)
