@@ -220,9 +220,8 @@ void jobs_preview_unpin(int buf)
 
 /* Publish the generator's current preview for the progress event about to be emitted.
  * If a slow subscriber still pins the spare buffer, this step goes without a preview. */
-static void preview_publish(job_t *j, uint32_t event_id)
+static void preview_publish(job_t *j, uint32_t event_id, const uint8_t *rgb)
 {
-    const uint8_t *rgb = gen_preview_rgb();
     int next = preview_cur < 0 ? 0 : 1 - preview_cur;
     if (!rgb || preview_pins[next]) return;
     memcpy(preview[next], rgb, GEN_RGB_SIZE);
@@ -255,6 +254,7 @@ job_t *jobs_submit(const gen_request_t *req, uint8_t num_images, int warmup)
     if (!j) j = oldest_finished(0); /* forget the oldest finished job */
     if (!j) return NULL;
     if (j->state != JOB_FREE) images_release(j);
+    if (preview_job == j) preview_job = NULL; /* the slot's old preview is not this job's */
     uint16_t gen = (uint16_t)(j->gen + 1);
     memset(j, 0, sizeof *j);
     j->gen = gen;
@@ -314,10 +314,8 @@ static void finish(job_t *j, job_state_t state, job_error_t err)
         running = NULL;
         gen_abort();
     }
-    if (preview_job == j) {
-        preview_job = NULL;
-        preview_cur = -1;
-    }
+    /* The job's last preview stays until the next job publishes one: the final progress
+     * event is emitted in the same slice as this, and goes out after it. */
     if (state == JOB_DONE) {
         stats.completed++;
         emit(j, EV_COMPLETE, 0, 0, 0);
@@ -378,7 +376,11 @@ int jobs_run_slice(void)
     if (st == GEN_STEP_DONE || st == GEN_IMAGE_DONE) {
         uint16_t total = (uint16_t)(j->req.steps * j->num_images);
         uint16_t step = (uint16_t)(j->images_done * j->req.steps + gen_step());
-        if (j->req.preview && st == GEN_STEP_DONE) preview_publish(j, j->events + 1);
+        /* An image's last step has no estimate any more: its preview is the image itself, so
+         * that every progress event of a previewed job carries one. */
+        if (j->req.preview)
+            preview_publish(j, j->events + 1,
+                            st == GEN_STEP_DONE ? gen_preview_rgb() : gen_image_rgb());
         emit(j, EV_PROGRESS, 0, step, total);
     }
     if (st == GEN_IMAGE_DONE) {
