@@ -117,7 +117,7 @@ export function assertFullSequence(events, steps, { images = 1 } = {}) {
 // The parts of an event that every subscriber must see identically (no previews: whether a
 // replayed event carries one depends on when the subscriber caught up).
 export function canon(e) {
-  const { _t, preview, ...rest } = e;
+  const { _t, _sse_id, preview, ...rest } = e;
   return JSON.stringify(rest);
 }
 
