@@ -17,6 +17,13 @@ int app_start(void);
 /* The wall-clock time, for boards that know it (job timestamps); Unix milliseconds. */
 void app_set_wall_clock(uint64_t unix_ms);
 
+typedef struct {
+    uint32_t passes;      /* superloop passes since boot */
+    uint32_t max_pass_us; /* the longest one (work only, not the idle sleep) */
+} app_loop_stats_t;
+
+const app_loop_stats_t *app_loop_stats(void);
+
 /* Run the superloop until board_should_stop(). */
 void app_run(void);
 

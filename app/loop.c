@@ -32,13 +32,25 @@ int app_start(void)
     return http_server_start(config.http_port);
 }
 
+static app_loop_stats_t loop_stats;
+
+const app_loop_stats_t *app_loop_stats(void)
+{
+    return &loop_stats;
+}
+
 uint32_t app_poll_once(void)
 {
+    uint64_t t0 = board_now_us();
     board_netif_poll();
     sys_check_timeouts();
     int busy = jobs_run_slice(); /* a bounded slice of the running generation */
     busy |= subs_fanout();       /* its events, to every subscriber, this pass */
     busy |= http_server_poll(board_now_ms());
+    /* The longest pass is what every client waits at worst: DESIGN.md holds it to 5 ms. */
+    uint32_t us = (uint32_t)(board_now_us() - t0);
+    loop_stats.passes++;
+    if (us > loop_stats.max_pass_us) loop_stats.max_pass_us = us;
     if (busy) return 0;
     u32_t sleep = sys_timeouts_sleeptime();
     /* Wake at least every 100 ms for connection timeouts and heartbeats. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "app/api/handlers.h"
+#include "app/app.h"
 #include "app/board.h"
 #include "app/gen/gen.h"
 #include "app/jobs/jobs.h"
@@ -54,6 +55,9 @@ void api_health(conn_t *c, const http_request_t *req, const uint8_t *body, size_
            (unsigned long)hs->rx_aborts);
     const jobs_stats_t *js = jobs_stats();
     const subs_stats_t *ss = subs_stats();
+    const app_loop_stats_t *ls = app_loop_stats();
+    APPEND("\"loop\":{\"passes\":%lu,\"max_pass_us\":%lu},", (unsigned long)ls->passes,
+           (unsigned long)ls->max_pass_us);
     APPEND("\"generator\":{\"status\":\"%s\",\"arena_bytes\":%lu,\"longest_slice_macs\":%lu},",
            jobs_count(JOB_RUNNING) ? "busy" : "ready", (unsigned long)gen_arena_bytes(),
            (unsigned long)gen_longest_slice_macs());
