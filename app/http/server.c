@@ -225,6 +225,25 @@ static size_t min_sz(size_t a, size_t b)
     return a < b ? a : b;
 }
 
+/* The heap's free-byte count does not say whether it holds MSS-sized blocks in one piece:
+ * with many subscribers the heap fragments, lwIP refused writes that the count allowed, and
+ * with more such connections than pool slots to spill into, they were closed. When the heap
+ * is tight the heap itself is asked: up to `want` blocks the size tcp_write allocates per
+ * commit are allocated and freed at once. Returns how many could be had together. */
+static size_t heap_blocks(size_t want)
+{
+    struct pbuf *p[TCP_SND_BUF / TCP_MSS + 1];
+    size_t k = 0;
+    if (want > sizeof p / sizeof p[0]) want = sizeof p / sizeof p[0];
+    STAT_COUNTER err = lwip_stats.mem.err; /* a probe that fails is not an error */
+    for (; k < want; k++)
+        if ((p[k] = pbuf_alloc(PBUF_TRANSPORT, TCP_MSS, PBUF_RAM)) == NULL) break;
+    for (size_t i = 0; i < k; i++)
+        pbuf_free(p[i]);
+    lwip_stats.mem.err = err;
+    return k;
+}
+
 /* Room as lwIP counts it, ignoring what waits in the connection's slot. */
 static size_t tcp_room(conn_t *c)
 {
@@ -240,8 +259,10 @@ static size_t tcp_room(conn_t *c)
     size_t heap_free = lwip_stats.mem.avail - lwip_stats.mem.used;
     if (heap_free <= HEAP_RESERVE) return 0;
     /* Every MSS of data costs at most one pbuf of overhead. */
-    size_t heap = (heap_free - HEAP_RESERVE) / (TCP_MSS + PBUF_OVERHEAD) * TCP_MSS;
-    space = min_sz(space, heap);
+    size_t blocks = (heap_free - HEAP_RESERVE) / (TCP_MSS + PBUF_OVERHEAD);
+    size_t need = (min_sz(space, blocks * TCP_MSS) + TCP_MSS - 1) / TCP_MSS;
+    if (blocks < 2 * need) blocks = heap_blocks(need); /* tight: fragments matter */
+    space = min_sz(space, blocks * TCP_MSS);
     return space > staged ? space - staged : 0;
 }
 
