@@ -21,6 +21,9 @@ typedef struct {
     void *ctx;
 } sub_t;
 
+/* Room for a transport's own framing ahead of an event (a WebSocket frame header). */
+#define FRAME_HEAD_MAX 14
+
 static sub_t subs[MAX_SUBS];
 static subs_stats_t stats;
 /* One rendering window, shared: events are rendered straight into it and handed on. */
@@ -157,6 +160,22 @@ static int pump(int i)
             sink_t m;
             sink_init(&m, NULL, 0, 0);
             event_render(&m, &ref, (event_format_t)s->fmt);
+            if (ref.preview && s->tr->space(s->ctx) < m.pos + FRAME_HEAD_MAX) {
+                /* An event with a preview starts only when the window takes all of it, so
+                 * it is written in this pass. One sent across passes would pin its buffer,
+                 * and a reader that stopped there would hold it and starve every other
+                 * reader of previews (the generator skips a step whose spare is pinned).
+                 * Until then it waits, pinning nothing; once the next step's preview has
+                 * replaced this one (or the job is over) the event goes without it:
+                 * previews are a view, the events are the log. */
+                jobs_preview_unpin(s->pin);
+                s->pin = -1;
+                s->cur_preview = 0;
+                if (!jobs_is_final(j)) break;
+                ref.preview = NULL;
+                sink_init(&m, NULL, 0, 0);
+                event_render(&m, &ref, (event_format_t)s->fmt);
+            }
             if (s->tr->begin(s->ctx, m.pos) != 0) {
                 jobs_preview_unpin(s->pin); /* decided again on the next try */
                 s->pin = -1;
