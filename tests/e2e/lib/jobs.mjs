@@ -2,7 +2,9 @@
 // with a message queue, reading an SSE stream on a raw socket, and the checks every test
 // applies to a job's event sequence. Lives in lib/ so run_e2e.sh does not run it as a test.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { TARGET, WS_TARGET, HOST, PORT, SLOW } from '../target.mjs';
 
@@ -194,7 +196,68 @@ export function assertPng(buf, w = 32, h = 32) {
   assert.equal(buf.toString('latin1', buf.length - 8, buf.length - 4), 'IEND');
 }
 
-export async function health() {
-  const r = await fetch(TARGET + '/api/health');
-  return r.json();
+// GET /api/health on a connection of its own that closes after the answer (fetch would keep
+// it open, and the tests that fill the connection table count them).
+export function health() {
+  return new Promise((resolve, reject) => {
+    const req = http.get(TARGET + '/api/health', { agent: false }, (res) => {
+      let b = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (b += d));
+      res.on('end', () => { try { resolve(JSON.parse(b)); } catch (e) { reject(e); } });
+    });
+    req.on('error', reject);
+    req.setTimeout(5000 * SLOW, () => req.destroy(new Error('health: timeout')));
+  });
+}
+
+// Waits until the device has at most n connections besides the one asking.
+export async function waitConnections(n = 0, ms = 8000 * SLOW) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const h = await health();
+    const c = h.connections;
+    if (c.active - 1 <= n) return h;
+    if (Date.now() > end) throw new Error(`connections still busy: ${JSON.stringify(c)}`);
+    await sleep(100);
+  }
+}
+
+// Waits until no job is queued or running.
+export async function waitIdle(ms = 30000 * SLOW) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const h = await health();
+    if (h.jobs.queued + h.jobs.running === 0) return h;
+    if (Date.now() > end) throw new Error(`jobs still busy: ${JSON.stringify(h.jobs)}`);
+    await sleep(20);
+  }
+}
+
+// A preview or image data URL decodes to a 32x32 PNG.
+export function assertDataUrlPng(s) {
+  assert.match(s, /^data:image\/png;base64,[A-Za-z0-9+/]+=*$/);
+  assertPng(Buffer.from(s.slice(s.indexOf(',') + 1), 'base64'));
+}
+
+// Sets the kernel's TCP receive buffer to its smallest, so that a reader that stops reading
+// closes the device's window within a few KB instead of after the ~128 KB the kernel would
+// otherwise absorb. The setting is per network namespace (the test's own); it must stay
+// while the reader is paused (autotuning reads it as data arrives), so the caller restores
+// it with the function returned (also from t.after). Returns null where it is not
+// permitted (not root, another OS): the tests still run, without the guarantee.
+export function smallRcvbuf() {
+  const f = '/proc/sys/net/ipv4/tcp_rmem';
+  let old;
+  try {
+    old = readFileSync(f, 'utf8');
+    writeFileSync(f, '4096 4096 4096');
+  } catch {
+    return null;
+  }
+  let done = false;
+  return () => {
+    if (!done) writeFileSync(f, old);
+    done = true;
+  };
 }
