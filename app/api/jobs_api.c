@@ -145,7 +145,7 @@ void api_job_delete(conn_t *c, const http_request_t *req, const uint8_t *body, s
     (void)body, (void)len;
     job_path_t p;
     job_path_parse(req->target, &p);
-    job_t *j = job_or_404(c, p.ok && !p.tail ? p.id : NULL);
+    job_t *j = job_or_404(c, p.ok && p.tail && !*p.tail ? p.id : NULL); /* not /events */
     if (!j) return;
     if (jobs_cancel(j) != 0) {
         http_reply_error(c, 409, "conflict", NULL, "the job has already finished", "");
