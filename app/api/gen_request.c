@@ -4,6 +4,16 @@
 
 #include "app/util/rng.h"
 
+cJSON *json_parse_whole(const char *p, size_t n)
+{
+    const char *end = NULL;
+    cJSON *v = cJSON_ParseWithLengthOpts(p, n, &end, 0);
+    if (!v || !end) return NULL; /* the arena is reset by the caller */
+    for (; end < p + n; end++)
+        if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') return NULL;
+    return v;
+}
+
 /* A JSON number that is a whole number within [lo, hi]. */
 static int whole(const cJSON *v, double lo, double hi, uint32_t *out)
 {

@@ -20,4 +20,8 @@ typedef struct {
 int gen_request_from_json(const cJSON *obj, gen_request_t *req, uint8_t *num_images,
                           api_error_t *err);
 
+/* Parse one JSON document that must fill the buffer: cJSON alone stops after the first
+ * value and would take `{"prompt":"a"} junk` or `null x` as valid. NULL if it is not. */
+cJSON *json_parse_whole(const char *p, size_t n);
+
 #endif

@@ -49,7 +49,7 @@ static int parse_body(conn_t *c, const http_request_t *req, const uint8_t *body,
         return -1;
     }
     json_arena_reset();
-    cJSON *root = cJSON_ParseWithLength((const char *)body, len);
+    cJSON *root = json_parse_whole((const char *)body, len);
     if (!root) {
         http_reply_error(c, 400, "invalid_json", NULL, "the body is not valid JSON", "");
         return -1;

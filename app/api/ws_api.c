@@ -140,7 +140,7 @@ static int on_message(ws_conn_t *ws, unsigned flags, const uint8_t *p, size_t n)
                                                                                        : WS_BUSY;
     if (subs_busy_ctx(c)) return WS_BUSY; /* an event frame is half sent */
     json_arena_reset();
-    cJSON *msg = cJSON_ParseWithLength((const char *)p, n);
+    cJSON *msg = json_parse_whole((const char *)p, n);
     int r;
     if (!msg || !cJSON_IsObject(msg))
         r = send_error(ws, "invalid_json", NULL, "messages must be JSON objects");
