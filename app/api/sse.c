@@ -128,7 +128,10 @@ void api_job_events(conn_t *c, const http_request_t *req, const job_path_t *p)
     }
     conn_take_over(c, &sse_proto);
     state(c)->last_write_ms = board_now_ms();
-    if (subs_add(j, after, EVF_SSE, &sse_transport, c) < 0) {
+    char tq[4];
+    int timed = http_query_param(req->target, "timing", tq, sizeof tq) >= 0 && tq[0] == '1';
+    if (subs_add(j, after, (event_format_t)(EVF_SSE | (timed ? EVF_TIMED : 0)), &sse_transport, c) <
+        0) {
         LOGW("sse: subscription table full (%d)", MAX_SUBS);
         conn_close(c); /* the head is out; a short stream makes EventSource retry */
         return;

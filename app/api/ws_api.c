@@ -106,7 +106,9 @@ static int handle(ws_conn_t *ws, conn_t *c, const cJSON *msg)
             }
             int old = subs_find(c, j);
             if (old >= 0) subs_remove(old); /* a new subscribe restarts from its own point */
-            if (subs_add(j, after, EVF_JSON, &ws_transport, c) < 0)
+            const cJSON *tm = cJSON_GetObjectItemCaseSensitive(msg, "timing");
+            int fmt = EVF_JSON | (cJSON_IsTrue(tm) ? EVF_TIMED : 0);
+            if (subs_add(j, after, (event_format_t)fmt, &ws_transport, c) < 0)
                 return send_error(ws, "unavailable", NULL, "too many subscribers, retry shortly");
             return 0;
         }

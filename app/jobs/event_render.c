@@ -142,7 +142,7 @@ static const char *error_text(uint8_t code)
     }
 }
 
-static void render_json(sink_t *s, const event_ref_t *r)
+static void render_json(sink_t *s, const event_ref_t *r, int timed)
 {
     const job_t *j = r->job;
     const job_event_t *ev = &r->ev;
@@ -152,6 +152,10 @@ static void render_json(sink_t *s, const event_ref_t *r)
     sink_str(s, j->hex);
     sink_str(s, "\",\"event_id\":");
     sink_u32(s, ev->id);
+    if (timed && ev->type != EV_DROPPED) {
+        key(s, "t_us");
+        sink_u32(s, ev->t_us);
+    }
     switch (ev->type) {
     case EV_QUEUED:
         key(s, "position");
@@ -231,13 +235,14 @@ static void render_json(sink_t *s, const event_ref_t *r)
 
 void event_render(sink_t *s, const event_ref_t *r, event_format_t fmt)
 {
-    if (fmt == EVF_SSE) {
+    int timed = (fmt & EVF_TIMED) != 0;
+    if ((fmt & ~EVF_TIMED) == EVF_SSE) {
         sink_str(s, "id: ");
         sink_u32(s, r->ev.id);
         sink_str(s, "\ndata: ");
-        render_json(s, r);
+        render_json(s, r, timed);
         sink_str(s, "\n\n");
     } else {
-        render_json(s, r);
+        render_json(s, r, timed);
     }
 }

@@ -10,6 +10,9 @@
 typedef enum {
     EVF_JSON = 0, /* the JSON message alone (WebSocket text message) */
     EVF_SSE,      /* "id: N\ndata: {json}\n\n" */
+    /* Flag: add "t_us", the device's clock (us, 32 bits) when the event was produced, for
+     * measuring delivery latency (bench/events_bench.sh); only for subscribers that ask. */
+    EVF_TIMED = 0x80,
 } event_format_t;
 
 /* What to render: an event of the log, or an events_dropped notice. */

@@ -105,7 +105,7 @@ static void emit(job_t *j, uint8_t type, uint8_t code, uint16_t a, uint16_t b)
     job_event_t *ev = &j->log[j->events % EVENTS_PER_JOB];
     j->events++;
     ev->id = j->events;
-    ev->t_ms = board_now_ms();
+    ev->t_us = (uint32_t)board_now_us();
     ev->type = type;
     ev->code = code;
     ev->a = a;

@@ -36,7 +36,7 @@ typedef enum {
 
 typedef struct {
     uint32_t id;   /* event_id: 1, 2, 3 ... within the job */
-    uint32_t t_ms; /* when it was produced (board_now_ms) */
+    uint32_t t_us; /* when it was produced (board_now_us, low 32 bits: differences only) */
     uint8_t type;  /* job_event_type_t */
     uint8_t code;  /* EV_ERROR: job_error_t */
     uint16_t a;    /* EV_QUEUED: position; EV_PROGRESS: step */
