@@ -109,6 +109,9 @@ void api_job_events(conn_t *c, const http_request_t *req, const job_path_t *p)
                          "must be an event id (a whole number)", "");
         return;
     }
+    /* Read before conn_take_over(): the request lives where the SSE state goes. */
+    char tq[4];
+    int timed = http_query_param(req->target, "timing", tq, sizeof tq) >= 0 && tq[0] == '1';
     if (jobs_is_final(j) && after >= j->events) {
         http_reply(c, 204, NULL, NULL, 0, HTTP_BODY_STATIC, "");
         return;
@@ -128,8 +131,6 @@ void api_job_events(conn_t *c, const http_request_t *req, const job_path_t *p)
     }
     conn_take_over(c, &sse_proto);
     state(c)->last_write_ms = board_now_ms();
-    char tq[4];
-    int timed = http_query_param(req->target, "timing", tq, sizeof tq) >= 0 && tq[0] == '1';
     if (subs_add(j, after, (event_format_t)(EVF_SSE | (timed ? EVF_TIMED : 0)), &sse_transport, c) <
         0) {
         LOGW("sse: subscription table full (%d)", MAX_SUBS);
