@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Event delivery latency, device vs a Python aiohttp peer, in one run (DESIGN.md "Numbers").
+# The host firmware on a TAP device in a namespace of its own; the peer (bench/events_peer.py,
+# Debian's python3-aiohttp) in the same namespace on 127.0.0.1; node clients in the namespace.
+# For 1, 8 and 32 subscribers over WebSocket and SSE: p50/p99 of the time from the producer's
+# step boundary to the event's arrival at the client, and the fan-out skew (last minus first
+# subscriber to receive the same event). Then RAM per subscriber: the device's static cost
+# (from the linked image) against the peer's resident memory (RSS with 32 vs 1 subscribers).
+# Usage: bench/events_bench.sh [JOBS=5] [STEPS=20]     (run as root: namespaces)
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+JOBS=${1:-5}
+STEPS=${2:-20}
+export SIM_NS=${SIM_NS:-evbench$$} SIM_TAP=evbtap0
+. sim/lib.sh
+PEER_PORT=8099
+trap 'sim_down' EXIT
+trap 'exit 1' INT TERM
+make --no-print-directory -j2 BOARD=linux all >/dev/null || exit 1
+sim_up || exit 1
+sim_start_firmware "$top/build/linux/edgeartist"
+sim_wait_http 15 || { cat "$SIM_RUN/firmware.log"; exit 1; }
+ip netns exec "$SIM_NS" /usr/bin/python3 bench/events_peer.py $PEER_PORT >"$SIM_RUN/peer.log" 2>&1 &
+echo $! >"$SIM_RUN/peer.pid"   # sim_down stops it (by this pid)
+for _ in $(seq 50); do
+  ip netns exec "$SIM_NS" curl -s -m 1 -o /dev/null "http://127.0.0.1:$PEER_PORT/api/health" && break
+  sleep 0.1
+done
+inns() { ip netns exec "$SIM_NS" "$@"; }
+out=$(mktemp)
+for tr in ws sse; do
+  for n in 1 8 32; do
+    inns timeout 300 node bench/events_bench.mjs "http://$SIM_DEV_IP:80" $tr $n "$STEPS" "$JOBS" device >>"$out" || echo "device $tr $n failed" >&2
+    sleep 0.5
+    inns timeout 300 node bench/events_bench.mjs "http://127.0.0.1:$PEER_PORT" $tr $n "$STEPS" "$JOBS" peer >>"$out" || echo "peer $tr $n failed" >&2
+    sleep 0.5
+  done
+done
+
+# RAM per subscriber on the device: one subscription record + one connection slot + lwIP's
+# TCP PCB and altcp PCB, from the symbol sizes of the linked images (static, so exact).
+maxc=$(grep -E "^#define MAX_CONNS " app/config.h | awk '{print $3}')
+maxs=$(grep -E "^#define MAX_SUBS " app/config.h | awk '{print $3}')
+nm -S build/linux/edgeartist >"$out.host"
+[ -f build/mps2-an386/edgeartist.elf ] && nm -S build/mps2-an386/edgeartist.elf >"$out.mps"
+
+/usr/bin/python3 - "$out" "$maxc" "$maxs" "$JOBS" "$STEPS" <<'PY'
+import json, os, sys
+out, maxc, maxs, jobs, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+rows = [json.loads(l) for l in open(out) if l.startswith('{')]
+
+def per_sub(path):
+    if not os.path.exists(path): return None
+    size = {}
+    for l in open(path):
+        f = l.split()
+        if len(f) == 4: size[f[3]] = int(f[1], 16)
+    # PCB pools hold MAX_CONNS + 4 entries (+3 listening for altcp): per entry.
+    parts = [size['subs'] // maxs, size['conns'] // maxc,
+             size['memp_memory_TCP_PCB_base'] // (maxc + 4), size['memp_memory_ALTCP_PCB_base'] // (maxc + 7)]
+    return sum(parts), parts
+host, mps = per_sub(out + '.host'), per_sub(out + '.mps')
+print(f"\nEvent delivery latency, step boundary -> arrival at the client (us); {jobs} jobs x {steps} steps per row")
+print("| transport | subscribers | device p50 | device p99 | peer p50 | peer p99 | device skew p50/p99 | peer skew p50/p99 | samples dev/peer |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+by = {(r['kind'], r['transport'], r['n']): r for r in rows}
+for tr in ('ws', 'sse'):
+    for n in (1, 8, 32):
+        d, p = by.get(('device', tr, n)), by.get(('peer', tr, n))
+        f = lambda r, k: f"{r[k]:.0f}" if r and r[k] is not None else "-"
+        sk = lambda r: f"{r['skew_p50']:.0f} / {r['skew_p99']:.0f}" if r and r['skew_p50'] is not None else "-"
+        print(f"| {tr} | {n} | {f(d,'p50')} | {f(d,'p99')} | {f(p,'p50')} | {f(p,'p99')} | {sk(d)} | {sk(p)} | {d['samples'] if d else '-'} / {p['samples'] if p else '-'} |")
+errs = sorted({round(r['err_us']) for r in rows if r['kind'] == 'device'})
+chk = [(r['transport'], r['n'], round(r['min_lat_peer_check']), round(r['rtt_min'] / 2)) for r in rows if r['kind'] == 'peer']
+late = sum(r['late'] for r in rows)
+print(f"\nMethod: each event carries the producer's clock (t_us); latency = arrival (CLOCK_MONOTONIC) - t_us.")
+print(f"The peer shares the host clock: its figures are absolute. The device counts from its own start:")
+print(f"its offset is estimated as min(arrival - t_us) - RTTmin/2 (RTTmin: smallest /ws ping round trip),")
+print(f"so device absolute values are within +-RTTmin/2 = {errs} us; spreads and skew are exact.")
+print(f"Check of the estimator on the peer (transport, n, true min latency, RTTmin/2): {chk}")
+if late: print(f"warning: {late} subscriber-jobs joined after the job started (their replayed events were left out)")
+rss = {r['n']: r['rss_kb'] for r in rows if r['kind'] == 'peer' and r['transport'] == 'ws'}
+print("\nRAM per subscriber")
+print("| server | bytes per subscriber | how |")
+print("| --- | ---: | --- |")
+for name, r in (('host build, 64-bit', host), ('mps2-an386, 32-bit', mps)):
+    if r: print(f"| device ({name}) | {r[0]} | sub record {r[1][0]} + connection slot {r[1][1]} + tcp_pcb {r[1][2]} + altcp_pcb {r[1][3]}, static (nm) |")
+if 1 in rss and 32 in rss:
+    print(f"| peer (aiohttp) | {(rss[32] - rss[1]) * 1024 // 31} | RSS with 32 WS subscribers {rss[32]} KB - with 1 {rss[1]} KB, / 31 |")
+print("The device's TCP send data lives in lwIP's shared 24 KB heap (MEM_SIZE), not per subscriber.")
+PY
+rm -f "$out" "$out.host" "$out.mps"
