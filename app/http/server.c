@@ -334,7 +334,8 @@ void http_reply(conn_t *c, int status, const char *content_type, const void *bod
     http_head_t h = {.status = (uint16_t)status,
                      .keep_alive = (uint8_t)keep,
                      .content_type = content_type,
-                     .content_length = (int32_t)len};
+                     /* RFC 9110: a 204 carries no Content-Length. */
+                     .content_length = status == 204 ? -1 : (int32_t)len};
     int n = http_format_head(head, sizeof head, &h);
     size_t hl = n > 0 ? (size_t)n : 0;
     /* Extra header lines go before the empty line that ends the head. */
