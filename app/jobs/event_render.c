@@ -103,20 +103,26 @@ void event_render_paths(sink_t *s, const job_t *j)
     sink_put(s, "]", 1);
 }
 
-void event_render_metadata(sink_t *s, const job_t *j)
+/* The request as the client sent it, as members following others (each with its comma). */
+static void request_fields(sink_t *s, const job_t *j)
 {
-    sink_str(s, "{\"prompt\":");
+    key(s, "prompt");
     sink_json_str(s, j->req.prompt);
     key(s, "negative_prompt");
     sink_json_str(s, j->req.negative);
     key(s, "seed");
     sink_u32(s, j->req.seed);
-    key(s, "steps");
-    sink_u32(s, j->req.steps);
     key(s, "guidance_scale");
     guidance(s, j->req.guidance10);
     key(s, "num_images");
     sink_u32(s, j->num_images);
+}
+
+void event_render_metadata(sink_t *s, const job_t *j)
+{
+    sink_str(s, "{\"steps\":");
+    sink_u32(s, j->req.steps);
+    request_fields(s, j);
     key(s, "created_at");
     event_render_time(s, j);
     if (jobs_is_final(j) && j->started_ms) {
@@ -164,16 +170,7 @@ static void render_json(sink_t *s, const event_ref_t *r, int timed)
     case EV_STARTED: {
         key(s, "total_steps");
         sink_u32(s, ev->a);
-        key(s, "prompt");
-        sink_json_str(s, j->req.prompt);
-        key(s, "negative_prompt");
-        sink_json_str(s, j->req.negative);
-        key(s, "seed");
-        sink_u32(s, j->req.seed);
-        key(s, "guidance_scale");
-        guidance(s, j->req.guidance10);
-        key(s, "num_images");
-        sink_u32(s, j->num_images);
+        request_fields(s, j);
         key(s, "ignored_words");
         gen_parse_t parsed;
         gen_parse(j->req.prompt, &parsed);
