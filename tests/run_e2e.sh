@@ -29,6 +29,8 @@ for f in tests/e2e/*.mjs; do
   echo "-- $f"
   inns timeout 600 node --test --test-reporter=tap "$f" >"$log" 2>&1
   grep -E '^(not ok|# (pass|fail))' "$log"
+  # What a failing test said, so that a CI log explains itself.
+  grep -A12 -E '^ *not ok' "$log" | grep -E "error:|expected|actual|message" | head -n 20
   grep -qE '^# pass' "$log" || { tail -n 30 "$log"; F=$((F + 1)); }
   count_node "$log"
 done
