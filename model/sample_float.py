@@ -43,3 +43,25 @@ def generate_float(net, prompt, negative, seed, steps, g10):
 def psnr(a, b):
     mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
     return 99.0 if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
+
+
+@torch.no_grad()
+def generate_float_batch(net, prompts, negatives, seeds, steps, g10):
+    """generate_float for many requests at once (same steps and guidance) -> uint8 [B, 32, 32, 3]."""
+    c = torch.tensor([slot_indices(parse(p)[0]) for p in prompts])
+    u = torch.tensor([slot_indices(parse(n)[0]) if n else [0] * 5 for n in negatives])
+    ab = schedule()
+    x = torch.from_numpy(np.stack([initial_noise(s) for s in seeds]).astype(np.float32) / 4096.0)
+    ts = [T - 1 - (i * T) // steps for i in range(steps)]
+    g = g10 / 10.0
+    for i, t in enumerate(ts):
+        tt = torch.full((len(prompts),), t)
+        e = net(x, c, tt)
+        if g10 != 10:
+            eu = net(x, u, tt)
+            e = eu + g * (e - eu)
+        x0 = ((x - np.sqrt(1 - ab[t]) * e) / np.sqrt(ab[t])).clamp(-1, 1)
+        abp = ab[ts[i + 1]] if i + 1 < len(ts) else 1.0
+        x = np.sqrt(abp) * x0 + np.sqrt(1 - abp) * e
+    px = ((x.permute(0, 2, 3, 1).numpy() + 1) * 127.5).round().clip(0, 255)
+    return px.astype(np.uint8)

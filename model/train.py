@@ -42,10 +42,13 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
+    ap.add_argument("--resume", default="", help="continue from this checkpoint (raw and EMA weights, "
+                    "optimiser state if saved, loss history); the lr schedule restarts over the new budget")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
+    prev = torch.load(a.resume, map_location="cpu") if a.resume else None
     os.makedirs(a.out, exist_ok=True)
 
     t0 = time.time()
@@ -60,9 +63,22 @@ def main():
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     budget = a.minutes * 60.0
     losses, step, start, avg = [], 0, time.time(), None
+    step0, prev_seconds = 0, 0.0
+    if prev is not None:
+        net.load_state_dict(prev["raw"])
+        ema.load_state_dict(prev["ema"])
+        if "opt" in prev:
+            opt.load_state_dict(prev["opt"])
+        step0 = step = prev["step"]
+        prev_seconds = prev.get("seconds", 0.0)
+        lt = os.path.join(os.path.dirname(a.resume), "loss.tsv")
+        losses = list(np.loadtxt(lt)) if os.path.exists(lt) else []
+        rng = np.random.default_rng([a.seed, step])  # fresh batches, not a replay of the first run
+        print(f"resumed from {a.resume} at step {step} ({prev_seconds / 60:.1f} min)", file=sys.stderr)
+    a.prev_seconds = prev_seconds
     while True:
         el = time.time() - start
-        frac = max(el / budget, step / a.steps if a.steps else 0.0)
+        frac = max(el / budget, (step - step0) / a.steps if a.steps else 0.0)
         if frac >= 1.0:
             break
         lr = a.lr * min(1.0, (step + 1) / 200) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
@@ -95,14 +111,16 @@ def main():
             print(f"\rstep {step} loss {avg:.4f} lr {lr:.2e} {el / 60:.1f} min, ~{eta / 60:.1f} min left  ",
                   end="", file=sys.stderr, flush=True)
         if step % 500 == 0:
-            save(a, ema, net, step, losses, time.time() - t0)
-    save(a, ema, net, step, losses, time.time() - t0)
+            save(a, ema, net, opt, step, losses, time.time() - t0)
+    save(a, ema, net, opt, step, losses, time.time() - t0)
     print(f"\ndone: {step} steps, {(time.time() - t0) / 60:.1f} min", file=sys.stderr)
 
 
-def save(a, ema, net, step, losses, seconds):
-    torch.save({"ema": ema.state_dict(), "raw": net.state_dict(), "step": step,
-                "seed": a.seed, "batch": a.batch, "pool": a.pool, "seconds": seconds},
+def save(a, ema, net, opt, step, losses, seconds):
+    seconds += a.prev_seconds
+    torch.save({"ema": ema.state_dict(), "raw": net.state_dict(), "opt": opt.state_dict(), "step": step,
+                "seed": a.seed, "batch": a.batch, "pool": a.pool, "seconds": seconds,
+                "resumed_from": a.resume or None},
                os.path.join(a.out, "ckpt.pt.tmp"))
     os.replace(os.path.join(a.out, "ckpt.pt.tmp"), os.path.join(a.out, "ckpt.pt"))
     np.savetxt(os.path.join(a.out, "loss.tsv"), np.array(losses), fmt="%.5f")
