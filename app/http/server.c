@@ -459,7 +459,7 @@ static void process(conn_t *c)
                 conn_close(c);
                 return;
             }
-            if (used < len) return; /* the protocol is back-pressured; conn_kick() resumes */
+            if (used < len) return; /* back-pressured: on_sent or the next pass resumes */
             continue;
         }
         /* HTTP: a response still streaming out, or a request waiting for send room, holds
@@ -534,11 +534,6 @@ static void rx_park(conn_t *c)
     pbuf_free(p);
     c->rx = ram;
     c->rx_off = 0;
-}
-
-void conn_kick(conn_t *c)
-{
-    process(c);
 }
 
 static err_t on_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err)

@@ -115,7 +115,5 @@ void conn_settle(conn_t *c);
 /* Hand the connection to a long-lived protocol after the handler wrote its response head.
  * Any bytes already received after the request go to proto->on_bytes. */
 void conn_take_over(conn_t *c, const conn_proto_t *proto);
-/* Let the connection's receive processing run again (after back-pressure cleared). */
-void conn_kick(conn_t *c);
 
 #endif

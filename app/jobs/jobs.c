@@ -11,7 +11,6 @@ static job_t jobs[JOB_SLOTS];
 static jobs_stats_t stats;
 static uint32_t next_seq = 1;
 static job_t *running;
-static jobs_event_hook_t hook;
 static uint64_t wall_base; /* Unix ms at board_now_ms() == 0, or 0 if unknown */
 
 /* Finished images: RGB, owned by the job whose index is in owner (-1 free). */
@@ -34,11 +33,6 @@ void jobs_init(void)
     running = NULL;
     preview_cur = -1;
     preview_job = NULL;
-}
-
-void jobs_set_event_hook(jobs_event_hook_t fn)
-{
-    hook = fn;
 }
 
 void jobs_set_wall_clock(uint64_t unix_ms_now)
@@ -112,7 +106,6 @@ static void emit(job_t *j, uint8_t type, uint8_t code, uint16_t a, uint16_t b)
     ev->b = b;
     ev->pad = 0;
     stats.events++;
-    if (hook) hook(j, ev);
 }
 
 uint32_t jobs_first_event(const job_t *j)

@@ -114,10 +114,6 @@ void jobs_preview_unpin(int buf);
  * non-zero while a job is running or waiting. */
 int jobs_run_slice(void);
 
-/* Called for each new event (the fan-out hooks in here). */
-typedef void (*jobs_event_hook_t)(job_t *j, const job_event_t *ev);
-void jobs_set_event_hook(jobs_event_hook_t fn);
-
 /* Queue counts for /api/health. */
 int jobs_count(job_state_t state);
 const jobs_stats_t *jobs_stats(void);
