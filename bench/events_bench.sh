@@ -15,12 +15,7 @@ STEPS=${2:-20}
 export SIM_NS=${SIM_NS:-evbench$$} SIM_TAP=evbtap0
 . sim/lib.sh
 PEER_PORT=8099
-trap 'sim_down' EXIT
-trap 'exit 1' INT TERM
-make --no-print-directory -j2 BOARD=linux all >/dev/null || exit 1
-sim_up || exit 1
-sim_start_firmware "$top/build/linux/edgeartist"
-sim_wait_http 15 || { cat "$SIM_RUN/firmware.log"; exit 1; }
+sim_device_up || exit 1
 ip netns exec "$SIM_NS" /usr/bin/python3 bench/events_peer.py $PEER_PORT >"$SIM_RUN/peer.log" 2>&1 &
 echo $! >"$SIM_RUN/peer.pid"   # sim_down stops it (by this pid)
 for _ in $(seq 50); do

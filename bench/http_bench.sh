@@ -8,12 +8,7 @@ cd "$top"
 export SIM_NS=eabench SIM_TAP=eabtap0
 . sim/lib.sh
 DUR=${DUR:-5}
-trap 'sim_down' EXIT
-trap 'exit 1' INT TERM
-make --no-print-directory -j2 all >/dev/null
-sim_up
-sim_start_firmware "$top/build/linux/edgeartist" --log-level warn
-sim_wait_http 10 || { echo "device did not start"; exit 1; }
+sim_device_up --log-level warn || exit 1
 ip netns exec "$SIM_NS" /usr/bin/python3 bench/peer_http.py "$SIM_HOST_IP" 8000 &
 echo $! >"$SIM_RUN/peer.pid"
 for _ in $(seq 50); do

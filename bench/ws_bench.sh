@@ -21,12 +21,7 @@ if [ -z "${EDGE_TARGET:-}" ] && [ "${WS_BENCH_HARNESS:-0}" != 1 ] && [ "$(id -u)
   export SIM_NS=eawsbench SIM_TAP=eawsbtap0
   . sim/lib.sh
   set +e # sim/lib.sh's clean-up tolerates what is already gone
-  trap 'sim_down' EXIT
-  trap 'exit 1' INT TERM
-  make --no-print-directory -j2 all >/dev/null
-  sim_up
-  sim_start_firmware "$top/build/linux/edgeartist" --log-level warn
-  sim_wait_http 10 || { echo "device did not start"; exit 1; }
+  sim_device_up --log-level warn || exit 1
   ip netns exec "$SIM_NS" env EDGE_TARGET="http://$SIM_DEV_IP:80" bash "$0" "$@"
   exit $?
 fi

@@ -90,3 +90,20 @@ sim_forward() {
     >/dev/null 2>&1 &
   echo $! >"$SIM_RUN/fwd-outer.pid"
 }
+
+# The host firmware, built, running in its own namespace and answering HTTP: what the test
+# tiers and benchmarks stand on. Removes everything on exit (also on failure or a signal).
+# Arguments go to the firmware. Returns non-zero, with the firmware's log shown, on failure.
+sim_device_up() {
+  trap 'sim_down' EXIT
+  trap 'exit 1' INT TERM
+  make --no-print-directory -C "$(dirname "${BASH_SOURCE[0]}")/.." -j2 BOARD=linux all \
+    >/dev/null || return 1
+  sim_up || return 1
+  sim_start_firmware "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/linux/edgeartist" "$@"
+  if ! sim_wait_http 15; then
+    echo "sim: the device did not answer; its log:" >&2
+    cat "$SIM_RUN/firmware.log" >&2
+    return 1
+  fi
+}

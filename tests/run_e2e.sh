@@ -8,17 +8,7 @@ cd "$top"
 export SIM_NS=${SIM_NS:-eatest$$} SIM_TAP=eatap0
 . sim/lib.sh
 P=0; F=0
-trap 'sim_down' EXIT
-trap 'exit 1' INT TERM
-
-make --no-print-directory -j2 BOARD=linux all >/dev/null || { record e2e 0 1; exit 1; }
-sim_up || { record e2e 0 1; exit 1; }
-sim_start_firmware "$top/build/linux/edgeartist"
-if ! sim_wait_http 15; then
-  cat "$SIM_RUN/firmware.log"
-  record e2e 0 1
-  exit 1
-fi
+sim_device_up || { record e2e 0 1; exit 1; }
 export EDGE_TARGET="http://$SIM_DEV_IP:80"
 log=$(mktemp)
 inns() { ip netns exec "$SIM_NS" "$@"; }
