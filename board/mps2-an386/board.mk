@@ -4,7 +4,7 @@
 CC            := arm-none-eabi-gcc
 FIRMWARE      := edgeartist.elf
 BOARD_DIR     := board/mps2-an386
-BOARD_SRC     := $(wildcard $(BOARD_DIR)/*.c) drivers/lan9118/lan9118.c
+BOARD_SRC     := $(wildcard $(BOARD_DIR)/*.c) drivers/lan9118/lan9118.c drivers/eth/eth_netif.c
 BOARD_CFLAGS  := -mcpu=cortex-m4 -mthumb -mfloat-abi=soft -Os -g -ffunction-sections \
                  -fdata-sections -fno-common
 BOARD_DEFS    :=

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app/log.h"
+#include "drivers/eth/eth_netif.h"
 #include "drivers/lan9118/lan9118_regs.h"
 #include "lwip/etharp.h"
 #include "lwip/pbuf.h"
@@ -183,20 +184,17 @@ static void rx_one(struct netif *netif)
     for (uint32_t i = 0; i < words; i++)
         frame_buf[i] = rd(LAN_RX_DATA_FIFO);
     len -= FCS_LEN;
-    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
-    if (p == NULL) {
-        stats.rx_no_pbuf++; /* pool exhausted: the peer retransmits */
+    eth_in_t r = eth_frame_in(netif, frame_buf, len);
+    if (r != ETH_IN_OK) {
+        if (r == ETH_IN_NO_PBUF)
+            stats.rx_no_pbuf++;
+        else
+            stats.rx_rejected++;
         stats.dropped_in++;
         return;
     }
-    pbuf_take(p, frame_buf, (u16_t)len);
     stats.frames_in++;
     stats.bytes_in += len;
-    if (netif->input(p, netif) != ERR_OK) {
-        stats.rx_rejected++;
-        stats.dropped_in++;
-        pbuf_free(p);
-    }
 }
 
 /* Frames the chip lost to a full RX FIFO. The counter clears when read. */
@@ -351,14 +349,7 @@ err_t lan9118_init(struct netif *netif)
     /* Own address and broadcast only (not promiscuous); duplex is set when the link is up. */
     mac_write(MAC_CR, MAC_CR_TXEN | MAC_CR_RXEN);
 
-    netif->name[0] = 'e';
-    netif->name[1] = 'n';
-    netif->output = etharp_output;
-    netif->linkoutput = lan9118_output;
-    netif->mtu = 1500;
-    netif->hwaddr_len = ETH_HWADDR_LEN;
-    memcpy(netif->hwaddr, mac, ETH_HWADDR_LEN);
-    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+    eth_netif_setup(netif, "en", lan9118_output, mac);
     last_link_check = sys_now() - LINK_CHECK_MS; /* check the link on the first poll */
     LOGI("lan9118: chip 0x%04lx rev %lu at 0x%08lx, MAC %02x:%02x:%02x:%02x:%02x:%02x",
          (unsigned long)(id >> 16), (unsigned long)(id & 0xFFFF), (unsigned long)cfg->base, mac[0],

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "app/log.h"
+#include "drivers/eth/eth_netif.h"
 #include "lwip/etharp.h"
 #include "lwip/pbuf.h"
 #include "netif/ethernet.h"
@@ -59,14 +60,7 @@ err_t tapif_init(struct netif *netif)
         tap_fd = -1;
         return ERR_IF;
     }
-    netif->name[0] = 't';
-    netif->name[1] = 'p';
-    netif->output = etharp_output;
-    netif->linkoutput = tapif_output;
-    netif->mtu = 1500;
-    netif->hwaddr_len = ETH_HWADDR_LEN;
-    memcpy(netif->hwaddr, cfg->mac, ETH_HWADDR_LEN);
-    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+    eth_netif_setup(netif, "tp", tapif_output, cfg->mac);
     LOGI("tapif: attached to %s", cfg->ifname);
     return ERR_OK;
 }
@@ -78,18 +72,12 @@ int tapif_poll(struct netif *netif)
         ssize_t n = read(tap_fd, frame_buf, sizeof frame_buf);
         if (n <= 0) break;
         got++;
-        struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)n, PBUF_POOL);
-        if (p == NULL) {
-            stats.dropped_in++; /* pool exhausted: the peer retransmits */
+        if (eth_frame_in(netif, frame_buf, (size_t)n) != ETH_IN_OK) {
+            stats.dropped_in++;
             continue;
         }
-        pbuf_take(p, frame_buf, (u16_t)n);
         stats.frames_in++;
         stats.bytes_in += (uint32_t)n;
-        if (netif->input(p, netif) != ERR_OK) {
-            stats.dropped_in++;
-            pbuf_free(p);
-        }
     }
     return got;
 }
