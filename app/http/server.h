@@ -94,8 +94,8 @@ void http_reply_error(conn_t *c, int status, const char *code, const char *field
 /* A JSON document formatted by the caller into http_scratch(). */
 void http_reply_json(conn_t *c, int status, size_t len);
 
-/* A shared formatting buffer for one response at a time (single-threaded). */
-#define HTTP_SCRATCH_SIZE 4096
+/* A shared formatting buffer for one response at a time (single-threaded), of
+ * HTTP_SCRATCH_SIZE bytes. */
 char *http_scratch(void);
 
 /* Write raw bytes now (copied); returns 0, or -1 if TCP cannot take them all. */

@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/ws/ws_config.h"
+#include "app/config.h"
 #include "app/ws/ws_frame.h"
 #include "app/ws/ws_utf8.h"
 
@@ -80,7 +80,7 @@ typedef struct {
     void (*on_close)(ws_conn_t *c, uint16_t code);
 } ws_handler_t;
 
-/* Runtime limits; ws_limits_default holds the ws_config.h values. A pointer is kept, so the
+/* Runtime limits; ws_limits_default holds the app/config.h values. A pointer is kept, so the
  * struct must outlive the connection (make it static const). */
 typedef struct {
     uint32_t msg_max;          /* largest data message, bytes; larger: close 1009 */
