@@ -16,19 +16,19 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from net import (Net, LAYERS, T, EMB, TDIM, HID, N_FILM, SIN256, TFREQ, A_MAX, act,  # noqa: E402
-                 layer_shapes, count_macs, peak_activation_bytes)
+from net import (Net, LAYERS, IN_CH, COORD_Q12, GUIDE_T_MIN, GUIDE_T_MAX, T, EMB, TDIM, HID, N_FILM, SIN256, TFREQ,  # noqa: E402
+                 A_MAX, act, layer_shapes, count_macs, peak_activation_bytes)
 from scenes import dataset, random_slots  # noqa: E402
 from train import schedule, slot_array, P_DROP_ALL, P_DROP_SLOT  # noqa: E402
 from vocab import SLOTS, n_index  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 X_Q = 12             # network input: the sampler's int16 x in Q12, read directly by layer 0
-EPS_Q = 12           # network output eps: int16 in Q12
+V_Q = 12             # network output v: int16 in Q12
 FILM_Q = 20          # FiLM: f = sat8((p16 * G + B + 2^19) >> 20)
 FIELDS = ["src0", "up0", "src1", "up1", "cin0", "cin", "cout", "k", "stride", "hw_in",
           "hw_out", "w_off", "ch_off", "film_off", "lut", "out16"]
-# out16: the conv output is saturated to int16 (the eps output, and the pre-FiLM value)
+# out16: the conv output is saturated to int16 (the v output, and the pre-FiLM value)
 
 
 def mult_shift(m):
@@ -52,7 +52,7 @@ def quant_rows(w):
 def trajectory_inputs(net, n, seed, steps=20, g10s=(75, 30)):
     """Network inputs met by the sampler: the x_t of float DDIM runs (n prompts per guidance,
     `steps` steps), each with its conditional and unconditional slots."""
-    from sample_float import generate_float_batch  # noqa: F401 (same sampler, traced here)
+    from sample_float import ddim_step  # the samplers' step, traced here
     from intref import initial_noise
     rng = np.random.default_rng(seed + 1)
     slots = slot_array([random_slots(rng, allow_held_out=True) for _ in range(n)])
@@ -69,11 +69,12 @@ def trajectory_inputs(net, n, seed, steps=20, g10s=(75, 30)):
                 xs += [x, x]
                 ss += [c, u]
                 tt += [tv, tv]
-                e, eu = net(x, c, tv), net(x, u, tv)
-                e = eu + g10 / 10 * (e - eu)
-                x0 = ((x - np.sqrt(1 - ab[t]) * e) / np.sqrt(ab[t])).clamp(-1, 1)
-                abp = ab[ts[i + 1]] if i + 1 < len(ts) else 1.0
-                x = (np.sqrt(abp) * x0 + np.sqrt(1 - abp) * e).clamp(-8, 8)
+                v = net(x, c, tv)
+                if GUIDE_T_MIN <= t < GUIDE_T_MAX:
+                    vu = net(x, u, tv)
+                    v = vu + g10 / 10 * (v - vu)
+                x, _ = ddim_step(x, v, ab[t], ab[ts[i + 1]] if i + 1 < len(ts) else 1.0)
+                x = x.clamp(-8, 8)
     return torch.cat(xs), torch.cat(ss), torch.cat(tt)
 
 
@@ -175,7 +176,7 @@ def build(ckpt, calib_n, calib_seed, traj=0, pct=0.9999):
 
     # convolutions: input scales per input channel folded into the weights
     scale_of = {"x": 1.0 / (1 << X_Q)}
-    chans = {"x": 3, **{l[0]: l[3] for l in LAYERS}}
+    chans = {"x": IN_CH, **{l[0]: l[3] for l in LAYERS}}  # x and the coordinate planes, all Q12
     ids = {"x": 0}
     ws, bs, ms_, ss, luts, rows = [], [], [], [], [], []
     hw = layer_shapes()
@@ -187,7 +188,7 @@ def build(ckpt, calib_n, calib_seed, traj=0, pct=0.9999):
         assert len(in_scale) == cin
         w = conv.weight.detach().numpy() * in_scale[None, :, None, None]
         wq, sw = quant_rows(w)
-        sp = 1.0 / (1 << EPS_Q) if name == "out" else p16_scale(name) if film else sc(name + ".p")
+        sp = 1.0 / (1 << V_Q) if name == "out" else p16_scale(name) if film else sc(name + ".p")
         ws.append(wq.ravel())
         bs.append(np.rint(conv.bias.detach().numpy() / sw).clip(-2**31, 2**31 - 1).astype(np.int32))
         for j in range(cout):
@@ -224,7 +225,7 @@ def build(ckpt, calib_n, calib_seed, traj=0, pct=0.9999):
     ab = schedule()
     A["md_sched_sa"] = np.rint(np.sqrt(ab) * 32768).astype(np.int32)       # Q15
     A["md_sched_s1"] = np.rint(np.sqrt(1 - ab) * 32768).astype(np.int32)   # Q15
-    A["md_sched_isa"] = np.rint(65536 / np.sqrt(ab)).astype(np.int32)      # Q16
+    A["md_coord"] = COORD_Q12.astype(np.int16)  # the coordinate planes' values (SPEC 3)
     # informational: activation scales (Q24) of every layer output, from calibration
     A["md_act_scale_q24"] = np.array([int(round(scale_of[l[0]] * (1 << 24))) for l in LAYERS], np.int32)
     info["weight_bytes"] = int(A["md_conv_w"].size + A["md_fc1_w"].size + A["md_film_w"].size
@@ -247,7 +248,7 @@ def lut(s_in, s_out):
     return np.clip(np.rint(y / s_out), -128, 127).astype(np.int8)
 
 
-CTYPE = {np.int8: "int8_t", np.int32: "int32_t"}
+CTYPE = {np.int8: "int8_t", np.int16: "int16_t", np.int32: "int32_t"}
 
 
 def write_c(A, info, ckpt, calib_n, calib_seed, traj=0, pct=0.9999):
@@ -263,8 +264,9 @@ def write_c(A, info, ckpt, calib_n, calib_seed, traj=0, pct=0.9999):
             " * Semantics of every table: model/SPEC.md; reference: model/intref.py. */\n")
     macs, cond = count_macs()
     defs = {"MD_T": T, "MD_EMB": EMB, "MD_TDIM": TDIM, "MD_HID": HID, "MD_NSLOTS": len(SLOTS),
-            "MD_COND_IN": len(SLOTS) * EMB + TDIM, "MD_NFILM": N_FILM, "MD_NLAYERS": len(LAYERS),
-            "MD_LAYER_FIELDS": len(FIELDS), "MD_X_Q": X_Q, "MD_EPS_Q": EPS_Q, "MD_FILM_Q": FILM_Q,
+            "MD_COND_IN": len(SLOTS) * EMB + TDIM, "MD_NFILM": N_FILM, "MD_NLAYERS": len(LAYERS), "MD_IN_CH": IN_CH, "MD_GUIDE_T_MIN": GUIDE_T_MIN,
+            "MD_GUIDE_T_MAX": GUIDE_T_MAX,
+            "MD_LAYER_FIELDS": len(FIELDS), "MD_X_Q": X_Q, "MD_V_Q": V_Q, "MD_FILM_Q": FILM_Q,
             "MD_MACS": macs, "MD_COND_MACS": cond, "MD_PEAK_ACT_BYTES": peak_activation_bytes(),
             "MD_WEIGHT_BYTES": info["weight_bytes"]}
     h = [head, "#ifndef MODEL_DATA_H\n#define MODEL_DATA_H\n#include <stdint.h>\n"]
@@ -292,9 +294,9 @@ def main():
     ap.add_argument("--ckpt", default=os.path.join(HERE, "out", "ckpt.pt"))
     ap.add_argument("--calib", type=int, default=512)
     ap.add_argument("--calib-seed", type=int, default=777)
-    ap.add_argument("--traj", type=int, default=0, help="also calibrate on float sampling runs "
+    ap.add_argument("--traj", type=int, default=16, help="also calibrate on float sampling runs "
                     "of this many prompts (20 steps, guidance 7.5 and 3.0)")
-    ap.add_argument("--pct", type=float, default=0.9999, help="quantile of |v| taken as the range")
+    ap.add_argument("--pct", type=float, default=0.999, help="quantile of |v| taken as the range")
     ap.add_argument("--keep", default="", help="first save the checkpoint's EMA weights here "
                     "(committed float reference, model/float.pt) and export from that file")
     a = ap.parse_args()

@@ -63,10 +63,10 @@ def up2(a):
 
 
 def forward_batch(md, x, slots, t):
-    """x int64 [B, 3, 32, 32] (Q12), slots [B, 5], t int (same for all) -> eps int64 [B, 3, 32, 32]."""
+    """x int64 [B, 3, 32, 32] (Q12), slots [B, 5], t int (same for all) -> v int64 [B, 3, 32, 32]."""
     layers = prepare(md)
     gb = cond_batch(md, slots, [t] * len(slots))
-    tens = [x]
+    tens = [intref.net_input(md, x)]
     for L in layers:
         a = tens[L["src0"]]
         a = up2(a) if L["up0"] else a
@@ -97,16 +97,8 @@ def generate_batch(md, prompts, negatives, seeds, steps, g10, x_init=None):
     x = np.stack([initial_noise(s) for s in seeds]) if x_init is None else x_init
     ts = intref.timesteps(md, steps)
     for i, t in enumerate(ts):
-        eps_c = forward_batch(md, x, c, t)
-        if g10 != 10:
-            eps = intref.guide(eps_c, forward_batch(md, x, u, t), g10)
-        else:
-            eps = eps_c
-        sa, s1, isa = (md[k][t] for k in ("md_sched_sa", "md_sched_s1", "md_sched_isa"))
-        x0 = np.clip(((x - ((s1 * eps + 16384) >> 15)) * isa + 32768) >> 16, -4096, 4096)
-        if i + 1 < len(ts):
-            sap, s1p = md["md_sched_sa"][ts[i + 1]], md["md_sched_s1"][ts[i + 1]]
-        else:
-            sap, s1p = 32768, 0
-        x = sat((sap * x0 + s1p * eps + 16384) >> 15, 16)
+        v = forward_batch(md, x, c, t)
+        if g10 != 10 and intref.guided(md, t):
+            v = intref.guide(v, forward_batch(md, x, u, t), g10)
+        x, _ = intref.step(md, x, v, t, ts[i + 1] if i + 1 < len(ts) else -1)
     return np.stack([to_pixels(xi) for xi in x])

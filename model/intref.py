@@ -26,7 +26,7 @@ def load(path=DEFAULT_C):
     """Parse every `const intN_t name[n] = {...};` of the generated C into int64 arrays."""
     text = open(path).read()
     md = {}
-    for m in re.finditer(r"const int(8|32)_t (\w+)\[(\d+)\] = \{([^}]*)\};", text):
+    for m in re.finditer(r"const int(8|16|32)_t (\w+)\[(\d+)\] = \{([^}]*)\};", text):
         vals = np.array([int(v) for v in m.group(4).split(",") if v.strip()], I64)
         assert vals.size == int(m.group(3)), m.group(2)
         md[m.group(2)] = vals
@@ -105,12 +105,21 @@ def conv(x, w, k, stride, hw_out):
     return (w.reshape(w.shape[0], -1) @ cols.reshape(-1, hw_out * hw_out)).reshape(-1, hw_out, hw_out)
 
 
+def net_input(md, x):
+    """Tensor 0: x (int16 Q12, [..., 3, 32, 32]) followed by the coordinate planes
+    (md_coord along columns, then along rows; SPEC 3)."""
+    c = md["md_coord"].astype(I64)
+    planes = np.stack([np.tile(c, (32, 1)), np.tile(c[:, None], (1, 32))])
+    planes = np.broadcast_to(planes, x.shape[:-3] + planes.shape)
+    return np.concatenate([x, planes], axis=-3)
+
+
 def forward(md, xin, slots, t, trace=None):
     """xin int16[3][32][32] (the sampler's x, Q12), slots int[5], t in 0..T-1
-    -> eps int16[3][32][32] (Q12). Layer 0 is the only one reading an int16 tensor."""
+    -> v int16[3][32][32] (Q12). Layer 0 is the only one reading an int16 tensor."""
     F = md["F"]
     gb = cond(md, slots, t, trace)
-    tens = [xin]
+    tens = [net_input(md, xin)]
     for li, L in enumerate(md["layers"]):
         a = tens[L[F["src0"]]]
         a = upsample2(a) if L[F["up0"]] else a
@@ -174,11 +183,27 @@ def initial_noise(seed):
     return np.array([r.gauss_q12() for _ in range(3 * 32 * 32)], I64).reshape(3, 32, 32)
 
 
-def guide(eps_c, eps_u, g10):
-    """eps_u + round_half_away((eps_c - eps_u) * g10 / 10), saturated to int16."""
-    num = (eps_c - eps_u) * g10
+def guided(md, t):
+    """Whether step t runs the unconditional branch (when the guidance is not 1.0)."""
+    return md["MD_GUIDE_T_MIN"] <= t < md["MD_GUIDE_T_MAX"]
+
+
+def guide(v_c, v_u, g10):
+    """v_u + round_half_away((v_c - v_u) * g10 / 10), saturated to int16."""
+    num = (v_c - v_u) * g10
     q = np.where(num >= 0, (num + 5) // 10, -((-num + 5) // 10))
-    return sat(eps_u + q, 16)
+    return sat(v_u + q, 16)
+
+
+def step(md, x, v, t, t_next):
+    """SPEC 4.4 steps 3-4 from the (guided) v, int16 Q12: x0 (clamped; the preview) and eps,
+    then x re-noised for t_next (-1: after the last step, where alpha-bar is 1).
+    Returns (x, x0). Works on one image or a batch (any leading axes)."""
+    sa, s1 = md["md_sched_sa"][t], md["md_sched_s1"][t]
+    x0 = np.clip((sa * x - s1 * v + 16384) >> 15, -4096, 4096)
+    eps = (s1 * x + sa * v + 16384) >> 15
+    sap, s1p = (md["md_sched_sa"][t_next], md["md_sched_s1"][t_next]) if t_next >= 0 else (32768, 0)
+    return sat((sap * x0 + s1p * eps + 16384) >> 15, 16), x0
 
 
 def to_pixels(x):
@@ -201,23 +226,14 @@ def generate(md, prompt, negative, seed, steps, g10, on_step=None, trace=None):
     ts = timesteps(md, steps)
     hist = {"noise": fnv1a(x, 2), "x_after_step": [], "x0_after_step": []}
     for i, t in enumerate(ts):
-        eps_c = forward(md, x, c, t, trace if i == 0 else None)
-        if g10 != 10:
-            eps_u = forward(md, x, u, t)
-            eps = guide(eps_c, eps_u, g10)
+        v_c = forward(md, x, c, t, trace if i == 0 else None)
+        if g10 != 10 and guided(md, t):
+            v = guide(v_c, forward(md, x, u, t), g10)
         else:
-            eps = eps_c                                          # identical to guide(.., 10)
+            v = v_c                                              # guide(.., 10) would be v_c too
         if i == 0 and trace is not None:
-            trace["eps"] = fnv1a(eps, 2)
-        sa, s1, isa = (md[k][t] for k in ("md_sched_sa", "md_sched_s1", "md_sched_isa"))
-        x0 = ((x - ((s1 * eps + 16384) >> 15)) * isa + 32768) >> 16
-        x0 = np.clip(x0, -4096, 4096)
-        if i + 1 < len(ts):
-            tp = ts[i + 1]
-            sap, s1p = md["md_sched_sa"][tp], md["md_sched_s1"][tp]
-        else:
-            sap, s1p = 32768, 0
-        x = sat((sap * x0 + s1p * eps + 16384) >> 15, 16)
+            trace["v"] = fnv1a(v, 2)
+        x, x0 = step(md, x, v, t, ts[i + 1] if i + 1 < len(ts) else -1)
         hist["x_after_step"].append(fnv1a(x, 2))
         hist["x0_after_step"].append(fnv1a(x0, 2))
         if on_step:

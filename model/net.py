@@ -21,6 +21,17 @@ TDIM = 32           # time embedding width (16 sin/cos pairs)
 HID = 128           # condition MLP width
 C0, C1, C2 = 16, 32, 64
 A_MAX = 6.0         # activations are bounded so int8 ranges stay fixed across timesteps
+# Classifier-free guidance only at GUIDE_T_MIN <= t < GUIDE_T_MAX (SPEC 4.4); elsewhere one
+# forward. Guidance at the noisiest steps extrapolates the mean images of the two branches, and
+# saturated, wrong colours follow (measured in model/REPORT.md).
+GUIDE_T_MIN, GUIDE_T_MAX = 0, 300
+IN_CH = 5           # network input: x (3 channels) and the two coordinate planes
+# Coordinate planes (SPEC 3), integer Q12 like x: plane 0 varies along x (columns), plane 1
+# along y (rows), (2i - 31) * 128 for i = 0..31, i.e. -0.97..0.97. Without them the network
+# can only tell where it is from the zero padding, a few pixels deep, and "left" or "top"
+# has to be inferred through every layer; with them placement is one multiply away.
+COORD_Q12 = (2 * np.arange(32) - 31) * 128
+COORDS = np.stack([np.tile(COORD_Q12, (32, 1)), np.tile(COORD_Q12[:, None], (1, 32))])  # [2,32,32]
 
 
 def act(y):
@@ -29,9 +40,10 @@ def act(y):
     return torch.clamp(F.silu(y), max=A_MAX)
 
 # name, inputs (tensor names; "up:" = nearest 2x upsampled), cin, cout, k, stride, film, act
-# Tensor "x" is the input (3x32x32); each layer's output tensor is named after the layer.
+# Tensor "x" is the input (x and the coordinate planes, IN_CH x 32 x 32); each layer's output
+# tensor is named after the layer.
 LAYERS = [
-    ("in",  ["x"],               3,       C0, 3, 1, True,  True),   # 32x32
+    ("in",  ["x"],               IN_CH,   C0, 3, 1, True,  True),   # 32x32
     ("d1",  ["in"],              C0,      C1, 3, 2, True,  True),   # 16x16
     ("e1",  ["d1"],              C1,      C1, 3, 1, True,  True),   # 16x16 (skip)
     ("d2",  ["e1"],              C1,      C2, 3, 2, True,  True),   # 8x8
@@ -40,7 +52,7 @@ LAYERS = [
     ("u2",  ["up:p2", "e1"],     2 * C1,  C1, 3, 1, True,  True),   # 16x16
     ("p1",  ["u2"],              C1,      C0, 1, 1, False, True),   # 16x16
     ("u1",  ["up:p1", "in"],     2 * C0,  C0, 3, 1, True,  True),   # 32x32
-    ("out", ["u1"],              C0,      3,  3, 1, False, False),  # 32x32, eps
+    ("out", ["u1"],              C0,      3,  3, 1, False, False),  # 32x32, v
 ]
 FILM_LAYERS = [l[0] for l in LAYERS if l[6]]
 N_FILM = sum(2 * l[3] for l in LAYERS if l[6])  # gamma and beta per channel
@@ -88,6 +100,7 @@ class Net(nn.Module):
         for name, ins, cin, cout, k, st, film, act in LAYERS:
             self.convs[name] = nn.Conv2d(cin, cout, k, st, k // 2)
         self.register_buffer("temb", torch.from_numpy(TEMB_TABLE))
+        self.register_buffer("coords", torch.from_numpy(COORDS.astype(np.float32) / 4096.0)[None])
 
     def cond(self, slots, t):
         """slots: int64 [B, 5]; t: int64 [B] -> FiLM vector [B, N_FILM] and hidden [B, HID]."""
@@ -99,7 +112,7 @@ class Net(nn.Module):
         gb, h = self.cond(slots, t)
         if trace is not None:
             trace["h"] = h
-        ten = {"x": x}
+        ten = {"x": torch.cat([x, self.coords.expand(x.shape[0], -1, -1, -1)], 1)}
         off = 0
         for name, ins, cin, cout, k, st, film, use_act in LAYERS:
             parts = [F.interpolate(ten[s[3:]], scale_factor=2, mode="nearest")
@@ -129,9 +142,9 @@ def count_macs():
 
 def peak_activation_bytes():
     """Peak bytes of live int8 layer outputs during one forward (upsampling is virtual:
-    the engine reads the low-resolution tensor), plus the int16 eps output."""
+    the engine reads the low-resolution tensor), plus the int16 v output."""
     hw = layer_shapes()
-    size = {"x": 3 * 32 * 32}
+    size = {"x": IN_CH * 32 * 32}
     for n, ins, cin, cout, k, st, f, a in LAYERS:
         size[n] = cout * hw[n] ** 2 * (2 if n == "out" else 1)
     last_use = {}

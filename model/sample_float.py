@@ -8,9 +8,18 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from intref import initial_noise, slot_indices  # noqa: E402
-from net import Net, T  # noqa: E402
+from net import Net, T, GUIDE_T_MIN, GUIDE_T_MAX  # noqa: E402
 from prompt import parse  # noqa: E402
 from train import schedule  # noqa: E402
+
+
+def ddim_step(x, v, ab_t, ab_next):
+    """One DDIM step from the predicted v (float form of SPEC 4.4): x0 (clipped to the image
+    range; the preview) and eps follow from v, then x is re-noised to ab_next. Returns (x, x0)."""
+    a, b = np.sqrt(ab_t), np.sqrt(1 - ab_t)
+    x0 = (a * x - b * v).clamp(-1, 1)
+    eps = b * x + a * v
+    return np.sqrt(ab_next) * x0 + np.sqrt(1 - ab_next) * eps, x0
 
 
 def load_net(ckpt):
@@ -20,7 +29,7 @@ def load_net(ckpt):
 
 
 @torch.no_grad()
-def generate_float(net, prompt, negative, seed, steps, g10):
+def generate_float(net, prompt, negative, seed, steps, g10, guide=(GUIDE_T_MIN, GUIDE_T_MAX)):
     c = torch.tensor([slot_indices(parse(prompt)[0])])
     u = torch.tensor([slot_indices(parse(negative)[0]) if negative else [0] * 5])
     ab = schedule()
@@ -29,13 +38,11 @@ def generate_float(net, prompt, negative, seed, steps, g10):
     g = g10 / 10.0
     for i, t in enumerate(ts):
         tt = torch.tensor([t])
-        e = net(x, c, tt)
-        if g10 != 10:
-            eu = net(x, u, tt)
-            e = eu + g * (e - eu)
-        x0 = ((x - np.sqrt(1 - ab[t]) * e) / np.sqrt(ab[t])).clamp(-1, 1)
-        abp = ab[ts[i + 1]] if i + 1 < len(ts) else 1.0
-        x = np.sqrt(abp) * x0 + np.sqrt(1 - abp) * e
+        v = net(x, c, tt)
+        if g10 != 10 and guide[0] <= t < guide[1]:
+            vu = net(x, u, tt)
+            v = vu + g * (v - vu)
+        x, _ = ddim_step(x, v, ab[t], ab[ts[i + 1]] if i + 1 < len(ts) else 1.0)
     px = ((x[0].permute(1, 2, 0).numpy() + 1) * 127.5).round().clip(0, 255)
     return px.astype(np.uint8)
 
@@ -46,7 +53,7 @@ def psnr(a, b):
 
 
 @torch.no_grad()
-def generate_float_batch(net, prompts, negatives, seeds, steps, g10):
+def generate_float_batch(net, prompts, negatives, seeds, steps, g10, guide=(GUIDE_T_MIN, GUIDE_T_MAX)):
     """generate_float for many requests at once (same steps and guidance) -> uint8 [B, 32, 32, 3]."""
     c = torch.tensor([slot_indices(parse(p)[0]) for p in prompts])
     u = torch.tensor([slot_indices(parse(n)[0]) if n else [0] * 5 for n in negatives])
@@ -56,12 +63,10 @@ def generate_float_batch(net, prompts, negatives, seeds, steps, g10):
     g = g10 / 10.0
     for i, t in enumerate(ts):
         tt = torch.full((len(prompts),), t)
-        e = net(x, c, tt)
-        if g10 != 10:
-            eu = net(x, u, tt)
-            e = eu + g * (e - eu)
-        x0 = ((x - np.sqrt(1 - ab[t]) * e) / np.sqrt(ab[t])).clamp(-1, 1)
-        abp = ab[ts[i + 1]] if i + 1 < len(ts) else 1.0
-        x = np.sqrt(abp) * x0 + np.sqrt(1 - abp) * e
+        v = net(x, c, tt)
+        if g10 != 10 and guide[0] <= t < guide[1]:
+            vu = net(x, u, tt)
+            v = vu + g * (v - vu)
+        x, _ = ddim_step(x, v, ab[t], ab[ts[i + 1]] if i + 1 < len(ts) else 1.0)
     px = ((x.permute(0, 2, 3, 1).numpy() + 1) * 127.5).round().clip(0, 255)
     return px.astype(np.uint8)

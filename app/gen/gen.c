@@ -95,21 +95,23 @@ int gen_begin(const gen_request_t *r)
     for (int i = 0; i < GEN_NPIX; i++)
         gen_arena.x[i] = (int16_t)gs_gauss_q12(&s);
     if (gen_trace_cb)
-        gen_trace_emit("noise", gen_fnv1a(GEN_FNV_INIT, gen_arena.x, sizeof gen_arena.x));
+        gen_trace_emit("noise", gen_fnv1a(GEN_FNV_INIT, gen_arena.x, GEN_NPIX * sizeof(int16_t)));
     memset(gen_arena.preview, 0, sizeof gen_arena.preview);
     begin_forward();
     g.active = 1;
     return 0;
 }
 
-/* A forward ended: keep eps_c and run the unconditional branch, or finish the
+/* A forward ended: keep v_c and run the unconditional branch, or finish the
  * step. Returns 1 when the step is done. */
 static int forward_done(void)
 {
     const int16_t *out = gn_output(&gen_arena, &g.plan);
     if (g.branch == 0) {
-        memcpy(gen_arena.eps_c, out, sizeof gen_arena.eps_c);
-        if (g.g10 != 10) { /* guidance 1.0 is eps_c itself: no second forward */
+        memcpy(gen_arena.v_c, out, sizeof gen_arena.v_c);
+        /* Guidance 1.0 is v_c itself, and outside the guidance interval the
+         * model is not guided: no second forward. */
+        if (g.g10 != 10 && gs_guided(gs_timestep(g.step, g.steps))) {
             g.branch = 1;
             begin_forward();
             return 0;
@@ -118,12 +120,12 @@ static int forward_done(void)
     int t = gs_timestep(g.step, g.steps);
     int t_next = g.step + 1 < g.steps ? gs_timestep(g.step + 1, g.steps) : -1;
     uint32_t x0_fnv;
-    gs_update(gen_arena.x, gen_arena.eps_c, g.branch ? out : NULL, g.g10, t, t_next,
+    gs_update(gen_arena.x, gen_arena.v_c, g.branch ? out : NULL, g.g10, t, t_next,
               g.preview ? gen_arena.preview : NULL, gen_trace_cb ? &x0_fnv : NULL);
     if (gen_trace_cb) {
         if (g.step == 0)
-            gen_trace_emit("eps", gen_fnv1a(GEN_FNV_INIT, gen_arena.eps_c, sizeof gen_arena.eps_c));
-        gen_trace_emit("x", gen_fnv1a(GEN_FNV_INIT, gen_arena.x, sizeof gen_arena.x));
+            gen_trace_emit("v", gen_fnv1a(GEN_FNV_INIT, gen_arena.v_c, sizeof gen_arena.v_c));
+        gen_trace_emit("x", gen_fnv1a(GEN_FNV_INIT, gen_arena.x, GEN_NPIX * sizeof(int16_t)));
         gen_trace_emit("x0", x0_fnv);
     }
     g.step++;

@@ -40,11 +40,12 @@
 #define GEN_ROW_MAX 32
 
 /* Everything the generator holds, one static arena (gen.c): activations, the
- * im2col band, packed weights, x and epsilon (int16 Q12, 6 KB each), the
- * condition (2.3 KB), the preview and the final RGB (3 KB each). About 95 KB;
- * gen_arena_bytes() reports it. */
+ * im2col band, packed weights, x with the coordinate planes (int16 Q12, 10 KB)
+ * and v (6 KB), the condition (2.3 KB), the preview and the final RGB (3 KB
+ * each). About 99 KB; gen_arena_bytes() reports it. */
 #define GEN_ARENA_BYTES                                                                            \
     (GEN_ACT_BYTES + 4 * (GEN_BAND_WORDS + GEN_WPACK_WORDS + GEN_TAPS_MAX) +                       \
-     2 * 2 * 3 * GEN_W * GEN_H + 4 * MD_NFILM + MD_COND_IN + MD_HID + 2 * 3 * GEN_W * GEN_H + 64)
+     2 * (MD_IN_CH + 3) * GEN_W * GEN_H + 4 * MD_NFILM + MD_COND_IN + MD_HID +                     \
+     2 * 3 * GEN_W * GEN_H + 64)
 
 #endif

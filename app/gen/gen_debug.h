@@ -13,7 +13,7 @@ uint32_t gen_fnv1a(uint32_t h, const void *p, size_t n);
 
 /* Called with the hash of each tensor as model/golden names it: "noise", then
  * for the conditional forward of step 0 "cond.e", "cond.h", "cond.gb",
- * "layer0".."layer9", then "eps" (guided, step 0), then "x" and "x0" after
+ * "layer0".."layer9", then "v" (guided, step 0), then "x" and "x0" after
  * every step. NULL stops tracing. */
 typedef void (*gen_trace_fn)(void *ctx, const char *name, uint32_t fnv);
 void gen_debug_trace(gen_trace_fn fn, void *ctx);

@@ -11,7 +11,7 @@
 #include "app/gen/gen_debug.h"
 #include "app/gen/model_data.h"
 
-#define GEN_NPIX  (3 * GEN_W * GEN_H) /* elements of x and epsilon (CHW) */
+#define GEN_NPIX  (3 * GEN_W * GEN_H) /* elements of x and v (CHW) */
 #define GEN_NTENS (MD_NLAYERS + 1)    /* tensor 0 is the network input */
 
 /* ---- the arena
@@ -21,10 +21,10 @@ typedef struct {
     int8_t act[GEN_ACT_BYTES] __attribute__((aligned(16)));
     uint32_t band[GEN_BAND_WORDS] __attribute__((aligned(16)));
     uint32_t wpack[GEN_WPACK_WORDS] __attribute__((aligned(16)));
-    int32_t offs[GEN_TAPS_MAX]; /* where each tap's row starts in band[] */
-    int16_t x[GEN_NPIX];        /* x_t, Q12 */
-    int16_t eps_c[GEN_NPIX];    /* conditional epsilon of the current step */
-    int32_t gb[MD_NFILM];       /* FiLM gamma (+1 folded) and beta of the current forward */
+    int32_t offs[GEN_TAPS_MAX];          /* where each tap's row starts in band[] */
+    int16_t x[MD_IN_CH * GEN_W * GEN_H]; /* x_t (Q12, GEN_NPIX), then the coordinate planes */
+    int16_t v_c[GEN_NPIX];               /* the network's v for the condition, this step */
+    int32_t gb[MD_NFILM]; /* FiLM gamma (+1 folded) and beta of the current forward */
     int8_t e[MD_COND_IN];
     int8_t h[MD_HID];
     uint8_t preview[GEN_RGB_SIZE];
@@ -80,7 +80,7 @@ void gn_forward_begin(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p, const u
 uint32_t gn_unit_cost(const gen_fwd_t *f, const gen_plan_t *p);
 /* Do the next unit. */
 void gn_unit(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p);
-/* The network output (int16 epsilon, CHW) once the forward is done. */
+/* The network output (int16 v, Q12, CHW) once the forward is done. */
 const int16_t *gn_output(const gen_arena_t *a, const gen_plan_t *p);
 
 /* ---- kernels (gen_kernels.c)
@@ -120,9 +120,11 @@ uint32_t gs_seed(uint32_t seed);
 uint32_t gs_next(uint32_t *s);
 int32_t gs_gauss_q12(uint32_t *s);
 int gs_timestep(int i, int n);
+/* Whether step t is guided (MD_GUIDE_T_MIN <= t < MD_GUIDE_T_MAX). */
+int gs_guided(int t);
 /* Guidance, x0 (clamped) and the next x, in place; writes the preview pixels if
  * rgb0. */
-void gs_update(int16_t *x, int16_t *eps_c, const int16_t *eps_u, int g10, int t, int t_next,
+void gs_update(int16_t *x, int16_t *v_c, const int16_t *v_u, int g10, int t, int t_next,
                uint8_t *rgb0, uint32_t *x0_fnv);
 void gs_pixels(const int16_t *v, uint8_t *rgb);
 

@@ -16,19 +16,14 @@ static int field(int l, int f)
     return (int)md_layers[l * MD_LAYER_FIELDS + f];
 }
 
-/* Tensor 0, the network input, is the sampler's x itself when the model reads
- * int16 Q12 (MD_X_Q); older exports read an int8 copy (MD_X_SHIFT) placed in
- * act[] like the rest. */
-#if defined(MD_X_Q)
+/* Tensor 0, the network input, is the sampler's x itself (int16 Q12) followed by
+ * the coordinate planes, all in the arena's x[]; the other tensors live in act[]. */
 _Static_assert(MD_X_Q == 12, "the network input is x in Q12");
-#define X_DIRECT 1
-#else
-#define X_DIRECT 0
-#endif
+_Static_assert(MD_IN_CH == 5, "the network input is x and two coordinate planes");
 
 static const void *tensor(const gen_arena_t *a, const gen_plan_t *p, int t)
 {
-    return X_DIRECT && t == 0 ? (const void *)a->x : (const void *)(a->act + p->off[t]);
+    return t == 0 ? (const void *)a->x : (const void *)(a->act + p->off[t]);
 }
 
 static int tensor_bytes(const gen_plan_t *p, int t)
@@ -42,9 +37,9 @@ static int tensor_bytes(const gen_plan_t *p, int t)
 int gn_plan(gen_plan_t *p, const char **why)
 {
     memset(p, 0, sizeof *p);
-    p->ch[0] = 3;
+    p->ch[0] = MD_IN_CH;
     p->hw[0] = GEN_W;
-    p->wide[0] = X_DIRECT;
+    p->wide[0] = 1;
     int last_use[GEN_NTENS] = {0};
     for (int l = 0; l < MD_NLAYERS; l++) {
         gen_layer_t *L = &p->l[l];
@@ -101,11 +96,11 @@ int gn_plan(gen_plan_t *p, const char **why)
     /* First fit: tensor t (written by layer t-1) may not overlap a tensor still
      * needed at layer t-1, i.e. one whose last use is >= t-1 and that was written
      * before. */
-    for (int t = X_DIRECT; t < GEN_NTENS; t++) {
+    for (int t = 1; t < GEN_NTENS; t++) {
         uint32_t size = (uint32_t)(tensor_bytes(p, t) + 15) & ~15u, at = 0;
         for (int moved = 1; moved;) {
             moved = 0;
-            for (int u = X_DIRECT; u < t; u++) {
+            for (int u = 1; u < t; u++) {
                 if (last_use[u] < t - 1) continue;
                 uint32_t b = p->off[u], e = b + (uint32_t)tensor_bytes(p, u);
                 if (at < e && b < at + size) {
@@ -317,14 +312,15 @@ void gn_forward_begin(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p, const u
     f->trace = trace;
     f->band_layer = f->pack_layer = -1;
     memcpy(f->slots, slots, 5);
-#if !X_DIRECT
-    /* Network input: xin = sat8((x + 64) >> 7), scale 1/32. */
-    int8_t *xin = a->act + p->off[0];
-    for (int i = 0; i < GEN_NPIX; i++)
-        xin[i] = (int8_t)gk_sat((a->x[i] + (1 << (MD_X_SHIFT - 1))) >> MD_X_SHIFT, -128, 127);
-#else
-    (void)a, (void)p;
-#endif
+    /* The coordinate planes after x (SPEC 3): constant, but rewritten here so that
+     * nothing else has to know they share x's array. */
+    int16_t *plane = a->x + GEN_NPIX;
+    for (int y = 0; y < GEN_H; y++)
+        for (int x = 0; x < GEN_W; x++) {
+            plane[y * GEN_W + x] = md_coord[x];
+            plane[GEN_W * GEN_H + y * GEN_W + x] = md_coord[y];
+        }
+    (void)p;
 }
 
 uint32_t gn_unit_cost(const gen_fwd_t *f, const gen_plan_t *p)

@@ -75,7 +75,7 @@ static void golden_case(int i)
     int slices = run_to_end(&r, NULL);
     gen_debug_trace(NULL, NULL);
     assert_true(slices > 0);
-    /* noise, 3 condition tensors, the layers, eps, then x and x0 per step */
+    /* noise, 3 condition tensors, the layers, v, then x and x0 per step */
     print_message("case%d: %d hashes, %d slices%s%s\n", i, c.n, slices, c.bad ? ", first bad " : "",
                   c.first_bad);
     assert_int_equal(c.bad, 0);
