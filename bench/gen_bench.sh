@@ -31,7 +31,7 @@ mac_s=$((macs * 1000000 / total_us))
 weights=$(sed -n 's/#define MD_WEIGHT_BYTES \([0-9]*\)/\1/p' app/gen/model_data.h)
 flash=$(size build/linux/app/gen/model_data.o | awk 'NR==2 {print $1 + $2}')
 
-# Instructions per MAC: 2 guided steps, counted inside the generator only.
+# Instructions per MAC: 2 steps, counted inside the generator only.
 cg=$(mktemp)
 valgrind --tool=callgrind --callgrind-out-file="$cg" --toggle-collect=gen_begin \
   --toggle-collect=gen_slice "$bin" --generate "$prompt" --steps 2 --guidance 7.5 --seed 1 \
@@ -51,7 +51,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a / b}'; }
 
 ms() { awk -v u="$1" 'BEGIN{printf "%.2f ms", u / 1000}'; }
 printf '%-44s %s\n' "what (\"$prompt\", 20 steps, guidance 7.5)" "value"
-printf '%-44s %s\n' "edgeartist: time per guided step" "$(ms $step_us)"
+printf '%-44s %s\n' "edgeartist: time per step (mean of 20)" "$(ms $step_us)"
 printf '%-44s %s\n' "edgeartist: time per image (20 steps)" "$(ms $total_us)"
 printf '%-44s %s\n' "edgeartist: multiply-accumulates per second" \
   "$(awk -v m="$mac_s" 'BEGIN{printf "%.2f G", m / 1e9}') ($macs MACs per image)"
@@ -60,7 +60,7 @@ printf '%-44s %s\n' "edgeartist: longest slice (median, worst)" \
   "${slice_us} us, ${slice_worst} us ($slice_macs MACs; $slices slices per image)"
 printf '%-44s %s\n' "edgeartist: arena (static RAM)" "$arena bytes"
 printf '%-44s %s\n' "edgeartist: weights (int8) / model_data flash" "$weights bytes / $flash bytes"
-printf '%-44s %s\n' "PyTorch 1 thread, 2 forwards per step" "$(ms $t_step) per step, $(ms $t_total) per image"
+printf '%-44s %s\n' "PyTorch 1 thread, 2 forwards per guided step" "$(ms $t_step) per step, $(ms $t_total) per image"
 printf '%-44s %s\n' "PyTorch 1 thread, batch-2 guided step" "$(ms $t2_step) per step, $(ms $t2_total) per image"
 printf '%-44s %s\n' "ratio edgeartist / PyTorch (2 forwards)" "$(ratio $step_us $t_step)"
 printf '%-44s %s\n' "ratio edgeartist / PyTorch (batch-2)" "$(ratio $step_us $t2_step)"
