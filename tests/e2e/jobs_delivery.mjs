@@ -140,14 +140,17 @@ test('clients leaving mid-job disturb neither the job nor the others', async (t)
   await Promise.all(stay.map(closeWs));
   await sleep(100);
   // Nothing is left behind: subscriptions and connections are released, and the preview
-  // buffers the leavers held are free (the next job has a preview on every step).
+  // buffers the leavers held are free (the next job has previews again: best effort, so
+  // on most steps, as in the first test).
   await waitConnections(0);
   const h = await health();
   assert.equal(h.subscribers.active, 0);
   const ws = keep(await openWs());
   ws.json({ type: 'generate', prompt: 'a red cross', num_inference_steps: 10, preview: true });
   const { events } = await collect(ws, (await ws.next()).session_id);
-  for (const m of progressOf(events)) assertDataUrlPng(m.preview);
+  const shown = progressOf(events).filter((m) => m.preview);
+  assert.ok(shown.length >= 10 * 0.8, `${shown.length} of 10 steps had a preview`);
+  for (const m of shown) assertDataUrlPng(m.preview);
 });
 
 test('previews: on (nearly) every progress event when preview is true, on none when false', async (t) => {

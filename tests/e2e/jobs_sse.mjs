@@ -130,8 +130,11 @@ test('cut mid-job and back while it still runs: replay, then live, no gap, no du
   // arrived on the second connection.
   const later = f.events.filter((m) => m.event_id > Number(ids[1]) + 1 && m.type === 'generation_progress');
   const flags = later.map((m) => (m.preview ? 'P' : '.')).join('');
-  // Replayed events carry no preview (the log keeps none) except the first; live ones do.
-  assert.match(flags, /^\.*P+$/, flags);
+  // Replayed events carry no preview (the log keeps none) except the first; live ones do,
+  // best effort (a step whose send window cannot take the whole event goes without one).
+  assert.match(flags, /^\.*P/, flags);
+  const live = flags.slice(flags.indexOf('P'));
+  assert.ok(live.split('').filter((c) => c === 'P').length >= live.length * 0.8, flags);
 });
 
 test('several cuts in a row, and a cut inside an event (a half-sent preview)', async () => {
