@@ -2,7 +2,7 @@
 # `make model`: full training from seed (<= 45 min on 2 threads) + export + golden vectors.
 MODEL_PY      ?= /usr/bin/python3
 MODEL_OUT     ?= model/out
-MODEL_MINUTES ?= 40
+MODEL_MINUTES ?= 42
 MODEL_SEED    ?= 1
 
 .PHONY: model model-train model-export model-golden model-check model-check3 model-test model-report model-judge

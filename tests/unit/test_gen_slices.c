@@ -55,15 +55,16 @@ static void macs_per_step_and_guidance_one(void **state)
     make_request(&r, "red ring", "", 3, 10, 5);
     assert_true(run_to_end(&r, NULL) > 0);
     assert_int_equal(gen_debug_total_macs(), 3 * fwd); /* one forward per step */
-    make_request(&r, "red ring", "", 4, 11, 5);
+    /* 10 steps: the last (t = 99) falls inside the guidance interval, the first do not */
+    make_request(&r, "red ring", "", 10, 11, 5);
     assert_true(run_to_end(&r, NULL) > 0);
     uint64_t guided = 0; /* guided steps (inside the guidance interval) take two */
-    for (int i = 0; i < 4; i++) {
-        int t = MD_T - 1 - i * MD_T / 4;
+    for (int i = 0; i < 10; i++) {
+        int t = MD_T - 1 - i * MD_T / 10;
         guided += t >= MD_GUIDE_T_MIN && t < MD_GUIDE_T_MAX;
     }
-    assert_true(guided >= 1 && guided < 4);
-    assert_int_equal(gen_debug_total_macs(), (4 + guided) * fwd);
+    assert_true(guided >= 1 && guided < 10);
+    assert_int_equal(gen_debug_total_macs(), (10 + guided) * fwd);
 }
 
 static void same_request_same_bytes_seeds_differ(void **state)
