@@ -19,12 +19,9 @@ from scenes import dataset  # noqa: E402
 from vocab import SLOTS, to_index  # noqa: E402
 
 P_DROP_ALL = 0.15   # whole condition -> unconditional (classifier-free guidance)
-# Each slot independently -> unspecified (partial prompts). Kept low: a sample with a dropped
-# colour or background has a large irreducible error (every colour is possible), and at 0.3
-# three samples in four had one, whose gradient noise hid the small loss difference a shape
-# makes. Trained on t = 999 alone for 4 min, the conditional mean image showed the right shape
-# in 41 % of 100 prompts at 0.3 and 67 % at 0.1 (judge; mean-squared error to the true mean
-# image 217 vs 99).
+# Each slot independently -> unspecified (partial prompts). Kept low: a dropped colour or
+# background leaves a large irreducible error whose gradient noise hid the small loss difference
+# an outline makes; at 0.3 the model ignored the shape slot (measured in model/REPORT.md).
 P_DROP_SLOT = 0.1
 # Where training spends its effort. The object's colour, shape and position are decided at
 # high noise (at t >= 850 the condition halves the loss; below 400 it changes it by < 5 %).

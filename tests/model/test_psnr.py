@@ -52,5 +52,4 @@ def test_psnr(g10):
     f = generate_float_batch(load_net(CKPT), prompts, [""] * 8, seeds, 20, g10)
     q = intbatch.generate_batch(intref.load(), prompts, [""] * 8, seeds, 20, g10)
     vals = [psnr(a, b) for a, b in zip(f, q)]
-    print(f"guidance {g10 / 10}: PSNR mean {np.mean(vals):.2f} dB")
     assert np.mean(vals) >= FLOOR[g10], vals

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "app/gen/gen_config.h"
+#include "app/gen/gen_internal.h"
 #include "app/gen/model_data.h"
 #include "test_gen_util.h"
 
@@ -56,15 +57,14 @@ static void macs_per_step_and_guidance_one(void **state)
     assert_true(run_to_end(&r, NULL) > 0);
     assert_int_equal(gen_debug_total_macs(), 3 * fwd); /* one forward per step */
     /* 10 steps: the last (t = 99) falls inside the guidance interval, the first do not */
-    make_request(&r, "red ring", "", 10, 11, 5);
+    const int steps = 10;
+    make_request(&r, "red ring", "", steps, 11, 5);
     assert_true(run_to_end(&r, NULL) > 0);
-    uint64_t guided = 0; /* guided steps (inside the guidance interval) take two */
-    for (int i = 0; i < 10; i++) {
-        int t = MD_T - 1 - i * MD_T / 10;
-        guided += t >= MD_GUIDE_T_MIN && t < MD_GUIDE_T_MAX;
-    }
-    assert_true(guided >= 1 && guided < 10);
-    assert_int_equal(gen_debug_total_macs(), (10 + guided) * fwd);
+    uint64_t guided = 0; /* guided steps take two forwards */
+    for (int i = 0; i < steps; i++)
+        guided += (uint64_t)gs_guided(gs_timestep(i, steps));
+    assert_true(guided >= 1 && guided < (uint64_t)steps);
+    assert_int_equal(gen_debug_total_macs(), ((uint64_t)steps + guided) * fwd);
 }
 
 static void same_request_same_bytes_seeds_differ(void **state)
