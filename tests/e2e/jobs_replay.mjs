@@ -22,10 +22,13 @@ test('a live subscriber sees the whole job (the reference)', async () => {
   const { events } = await collect(ws, sid);
   reference = [first, ...events];
   assertFullSequence(reference, STEPS);
-  // Live progress carries the preview (preview defaults to true).
+  // Live progress carries the preview (preview defaults to true), best effort: a step whose
+  // send window still holds the previous event goes without one (as in jobs_sse/jobs_delivery).
   const prog = reference.filter((m) => m.type === 'generation_progress');
-  assert.deepEqual(prog.map((e) => typeof e.preview), Array(STEPS).fill('string'));
-  for (const e of prog) assert.match(e.preview, /^data:image\/png;base64,/);
+  assert.equal(prog.length, STEPS);
+  const shown = prog.filter((e) => e.preview);
+  assert.ok(shown.length >= STEPS * 0.8, `${shown.length} of ${STEPS} steps had a preview`);
+  for (const e of shown) assert.match(e.preview, /^data:image\/png;base64,/);
   await closeWs(ws);
 });
 
