@@ -56,7 +56,7 @@ static void macs_per_step_and_guidance_one(void **state)
     make_request(&r, "red ring", "", 3, 10, 5);
     assert_true(run_to_end(&r, NULL) > 0);
     assert_int_equal(gen_debug_total_macs(), 3 * fwd); /* one forward per step */
-    /* 10 steps: the last (t = 99) falls inside the guidance interval, the first do not */
+    /* 10 steps: one (t = 199) falls inside the guidance interval, the others do not */
     const int steps = 10;
     make_request(&r, "red ring", "", steps, 11, 5);
     assert_true(run_to_end(&r, NULL) > 0);
