@@ -5,6 +5,7 @@ import net from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { TARGET, HOST, PORT, getJSON, SLOW } from './target.mjs';
+import { waitConnections, sleep } from './lib/jobs.mjs';
 
 const run = promisify(execFile);
 
@@ -65,27 +66,12 @@ function openRaw() {
   });
 }
 
-// GET /api/health on a raw connection with Connection: close; resolves once the device closed it.
-async function rawHealth() {
-  const c = await openRaw();
-  c.sock.write('GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-  for (let waited = 0; waited < 5000 * SLOW && !c.closed; waited += 20) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(c.closed, 'health over Connection: close is closed by the device');
-  return JSON.parse(c.data.slice(c.data.indexOf('\r\n\r\n') + 4));
-}
-
 test('connections past the table size are refused cleanly, and served again after', async () => {
   // Start from an empty table: fetch() keeps its connection open for a while after the
-  // earlier tests, and that would take a slot. Ask over a connection of our own that the
-  // device closes, until ours is the only one.
-  let health;
-  for (let waited = 0; waited < 10000 * SLOW; waited += 200) {
-    health = await rawHealth();
-    if (health.connections.active === 1) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.equal(health.connections.active, 1, 'other connections left on the device');
-  const max = health.connections.max;
+  // earlier tests, and that would take a slot.
+  const { connections } = await waitConnections(0, 10000 * SLOW);
+  assert.equal(connections.active, 1, 'other connections left on the device');
+  const max = connections.max;
   // Open three more than the table holds. Which ones the device refuses is the order in
   // which their handshakes complete there; behind a forwarder (QEMU's user-mode network)
   // connect() resolves before the device has seen the SYN, and a SYN lost in the burst is
@@ -96,9 +82,8 @@ test('connections past the table size are refused cleanly, and served again afte
   const refused = () => all.filter((c) => c.closed);
   // Wait until the device has closed three (a burst of connections can lose a frame on an
   // emulated link, and TCP's first retransmission comes 3 s later), 10 s at most.
-  for (let waited = 0; waited < 10000 * SLOW && refused().length < 3; waited += 100)
-    await new Promise((r) => setTimeout(r, 100));
-  await new Promise((r) => setTimeout(r, 200)); // a fourth closing would show by now
+  for (let waited = 0; waited < 10000 * SLOW && refused().length < 3; waited += 100) await sleep(100);
+  await sleep(200); // a fourth closing would show by now
   assert.equal(refused().length, 3, `${refused().length} of ${max + 3} connections closed by the device`);
   for (const c of refused()) {
     assert.match(c.data, /^HTTP\/1\.1 503 /, 'refused with 503');
@@ -108,12 +93,12 @@ test('connections past the table size are refused cleanly, and served again afte
   const held = all.filter((c) => !c.closed);
   for (const c of held) assert.equal(c.data, '', 'a served connection has been sent nothing');
   // The held connections still work: the first and the last opened make a request.
-  for (const c of [held[0], held.at(-1)])
-    c.sock.write('GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-  await new Promise((r) => setTimeout(r, 500 * SLOW));
-  for (const c of [held[0], held.at(-1)]) assert.match(c.data, /^HTTP\/1\.1 200 /);
+  const asking = [held[0], held.at(-1)];
+  for (const c of asking) c.sock.write('GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  await sleep(500 * SLOW);
+  for (const c of asking) assert.match(c.data, /^HTTP\/1\.1 200 /);
   for (const c of held) c.sock.destroy();
-  await new Promise((r) => setTimeout(r, 500 * SLOW));
+  await sleep(500 * SLOW);
   const { status } = await getJSON('/api/health');
   assert.equal(status, 200, 'served again once they closed');
 });
