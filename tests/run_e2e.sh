@@ -20,7 +20,8 @@ for f in tests/e2e/*.mjs; do
   inns timeout 600 node --test --test-reporter=tap "$f" >"$log" 2>&1
   grep -E '^(not ok|# (pass|fail))' "$log"
   # What a failing test said, so that a CI log explains itself.
-  grep -A12 -E '^ *not ok' "$log" | grep -E "error:|expected|actual|message" | head -n 20
+  # (the YAML block from "not ok" to its stack: message, expected and actual)
+  awk '/^ *not ok/ { p = 1 } p && /^ *(stack:|\.\.\.)/ { p = 0 } p' "$log" | head -n 40
   grep -qE '^# pass' "$log" || { tail -n 30 "$log"; F=$((F + 1)); }
   count_node "$log"
 done

@@ -12,7 +12,9 @@ test('four jobs at once run in order with positions 0..3; the fifth gets 503', a
   await waitIdle();
   const ws = await openWs();
   t.after(() => closeWs(ws));
-  const steps = 25;
+  // The longest job the API allows: job 0 must still be running when job 3 is queued, and
+  // at 25 steps (~70 ms on the host build) a stalled POST let it finish first (position 2).
+  const steps = 100;
   const ids = [];
   for (let i = 0; i < 4; i++) {
     const r = await generate({ num_inference_steps: steps, preview: false, seed: i });
