@@ -48,8 +48,10 @@ def _inside(shape, u, v):
     raise ValueError(shape)
 
 
-def render(colour, shape, size, position, background, rng):
-    """Render one scene; every argument is a vocabulary name; rng is a numpy Generator."""
+def render(colour, shape, size, position, background, rng, cover_out=None):
+    """Render one scene; every argument is a vocabulary name; rng is a numpy Generator.
+    cover_out, if given (float32 [32, 32]), receives the shape's pixel coverage 0..1, which
+    training uses to weight the loss towards the object (model/train.py)."""
     assert colour != background
     r = RADIUS[size] * (1.0 + rng.uniform(-0.08, 0.08))
     dx, dy = DIRECTION[position]
@@ -57,6 +59,8 @@ def render(colour, shape, size, position, background, rng):
     cy = SIZE / 2 + dy * OFFSET[size] + rng.uniform(-1.0, 1.0)
     mask = _inside(shape, (_FX - cx) / r, (_FY - cy) / r).astype(np.float32)
     cover = mask.reshape(SIZE, SS, SIZE, SS).mean(axis=(1, 3))[..., None]
+    if cover_out is not None:
+        cover_out[...] = cover[..., 0]
     fg = np.array(RGB[colour], np.float32) + rng.uniform(-12, 12, 3)
     bg = np.array(RGB[background], np.float32) + rng.uniform(-12, 12, 3)
     img = cover * fg + (1.0 - cover) * bg + rng.normal(0.0, 3.0, (SIZE, SIZE, 3))
@@ -76,18 +80,20 @@ def random_slots(rng, allow_held_out=False):
                 "position": POSITIONS[rng.integers(len(POSITIONS))], "background": b}
 
 
-def render_slots(slots, rng):
+def render_slots(slots, rng, cover_out=None):
     return render(slots["colour"], slots["shape"], slots["size"], slots["position"],
-                  slots["background"], rng)
+                  slots["background"], rng, cover_out)
 
 
-def dataset(n, seed, allow_held_out=False):
-    """n scenes and their slot dicts, reproducible from seed."""
+def dataset(n, seed, allow_held_out=False, covers=False):
+    """n scenes and their slot dicts, reproducible from seed; with covers=True also each
+    scene's shape coverage (float32 [n, 32, 32]). The renders do not depend on covers."""
     rng = np.random.default_rng(seed)
     imgs = np.empty((n, SIZE, SIZE, 3), np.uint8)
+    cov = np.empty((n, SIZE, SIZE), np.float32) if covers else None
     slots = []
     for i in range(n):
         s = random_slots(rng, allow_held_out)
-        imgs[i] = render_slots(s, rng)
+        imgs[i] = render_slots(s, rng, cov[i] if covers else None)
         slots.append(s)
-    return imgs, slots
+    return (imgs, slots, cov) if covers else (imgs, slots)
