@@ -74,6 +74,29 @@ def table(results, held):
     return "\n".join(lines)
 
 
+def measure(ckpt, n=200, steps=20, g10=75, batch=50, log=False):
+    """Generate the n prompts with the float model and the integer reference and let the judge
+    read both: (slots, held mask, float images, integer images, {"float"|"integer": hits})."""
+    slots = prompt_set(n)
+    prompts = [prompt_of(s) for s in slots]
+    seeds = [SEED0 + i for i in range(n)]
+    held = np.array([is_held_out(s["colour"], s["shape"], s["background"]) for s in slots])
+    net, md, judge = load_net(ckpt), intref.load(), load_judge()
+    t0 = time.time()
+    fl, it = [], []
+    for i in range(0, n, batch):
+        sl = slice(i, i + batch)
+        fl.append(generate_float_batch(net, prompts[sl], [""] * len(prompts[sl]), seeds[sl], steps, g10))
+        it.append(intbatch.generate_batch(md, prompts[sl], [""] * len(prompts[sl]), seeds[sl], steps, g10))
+        if log:
+            print(f"\r{min(i + batch, n)}/{n} prompts, {time.time() - t0:.0f}s", end="", file=sys.stderr)
+    if log:
+        print(file=sys.stderr)
+    fl, it = np.concatenate(fl), np.concatenate(it)
+    results = {"float": score(predict(judge, fl), slots), "integer": score(predict(judge, it), slots)}
+    return slots, held, fl, it, results
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=200)
@@ -85,21 +108,9 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    slots = prompt_set(a.n)
-    prompts = [prompt_of(s) for s in slots]
-    seeds = [SEED0 + i for i in range(a.n)]
-    held = np.array([is_held_out(s["colour"], s["shape"], s["background"]) for s in slots])
-    net, md, judge = load_net(a.ckpt), intref.load(), load_judge()
     t0 = time.time()
-    fl, it = [], []
-    for i in range(0, a.n, a.batch):
-        sl = slice(i, i + a.batch)
-        fl.append(generate_float_batch(net, prompts[sl], [""] * len(prompts[sl]), seeds[sl], a.steps, a.guidance))
-        it.append(intbatch.generate_batch(md, prompts[sl], [""] * len(prompts[sl]), seeds[sl], a.steps, a.guidance))
-        print(f"\r{min(i + a.batch, a.n)}/{a.n} prompts, {time.time() - t0:.0f}s", end="", file=sys.stderr)
-    print(file=sys.stderr)
-    fl, it = np.concatenate(fl), np.concatenate(it)
-    results = {"float": score(predict(judge, fl), slots), "integer": score(predict(judge, it), slots)}
+    slots, held, fl, it, results = measure(a.ckpt, a.n, a.steps, a.guidance, a.batch, log=True)
+    prompts = [prompt_of(s) for s in slots]
     mse = np.mean((fl.astype(np.float64) - it.astype(np.float64)) ** 2, axis=(1, 2, 3))
     ps = np.where(mse == 0, 99.0, 10 * np.log10(255.0 ** 2 / np.maximum(mse, 1e-12)))
     head = (f"Prompt adherence read by the judge (model/judge.py): {a.n} prompts naming all five slots "

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Model tier: the Python side (scenes, prompt parser table, integer reference against its
-# golden vectors, judge), with Debian's pytest on the system interpreter.
+# golden vectors, judge, PSNR and adherence aims), with Debian's pytest on the system interpreter.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
