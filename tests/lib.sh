@@ -24,6 +24,12 @@ count_node() {
   P=$((P + p)); F=$((F + f))
 }
 
+# What each failing node test said (its TAP YAML block up to the stack: message, expected,
+# actual), indented, so that a CI log explains itself.
+node_failures() {
+  awk '/^ *not ok/ { p = 1 } p && /^ *(stack:|\.\.\.)/ { p = 0 } p' "$1" | head -n 60 | sed 's/^/  /'
+}
+
 # Count a plain "N passed, N failed" closing line (our python tests, pytest -q).
 count_plain() {
   local log=$1 p f

@@ -18,10 +18,8 @@ for f in tests/e2e/*.mjs; do
   case $f in */target.mjs) continue ;; esac
   echo "-- $f"
   inns timeout 600 node --test --test-reporter=tap "$f" >"$log" 2>&1
-  grep -E '^(not ok|# (pass|fail))' "$log"
-  # What a failing test said, so that a CI log explains itself.
-  # (the YAML block from "not ok" to its stack: message, expected and actual)
-  awk '/^ *not ok/ { p = 1 } p && /^ *(stack:|\.\.\.)/ { p = 0 } p' "$log" | head -n 40
+  grep -E '^# (pass|fail)' "$log"
+  node_failures "$log"
   grep -qE '^# pass' "$log" || { tail -n 30 "$log"; F=$((F + 1)); }
   count_node "$log"
 done

@@ -55,7 +55,7 @@ run_e2e() {
     wait "$child"
     child=
     count_node "$log"
-    grep -E '^not ok' "$log" | sed 's/^/  /'
+    node_failures "$log"
   fi
   # Python ones run as scripts with the system python (Debian's packages) and print
   # "N passed, N failed".

@@ -50,7 +50,13 @@ function follow(url, onEvent) {
   const events = [];
   let errors = 0, opens = 0;
   const closed = new Promise((resolve, reject) => {
-    const t = setTimeout(() => { es.close(); reject(new Error(`EventSource still open; ${events.length} events`)); }, 30000 * SLOW);
+    const t = setTimeout(() => {
+      // What the client was doing, so that a stall can be told from a lost event.
+      const last = events.at(-1);
+      const state = `readyState ${es.readyState}, ${opens} opens, ${errors} errors`;
+      es.close();
+      reject(new Error(`EventSource still open (${state}); ${events.length} events, last ${last?.type} id ${last?.event_id}`));
+    }, 30000 * SLOW);
     es.onopen = () => opens++;
     es.onmessage = (e) => {
       const m = JSON.parse(e.data);
@@ -150,6 +156,10 @@ test('several cuts in a row, and a cut inside an event (a half-sent preview)', a
   });
   try {
     await f.closed;
+  } catch (e) {
+    // The requests the relay saw, against the client's opens, tell a client that did not
+    // come back from a device that did not answer.
+    throw new Error(`${e.message}; ${cuts} cuts, the relay carried ${r.heads.length} requests`);
   } finally {
     r.close();
   }
