@@ -87,8 +87,8 @@ def main():
     t0 = time.time()
     imgs, slots, cov = dataset(a.pool, seed=1000 + a.seed, covers=True)
     x_all = torch.from_numpy(imgs).permute(0, 3, 1, 2).float() / 127.5 - 1.0
-    m = torch.nn.functional.max_pool2d(torch.from_numpy(cov)[:, None], 2 * OBJ_DILATE + 1, 1, OBJ_DILATE)
-    pw_all = 1.0 + a.obj_weight * m
+    near = torch.nn.functional.max_pool2d(torch.from_numpy(cov)[:, None], 2 * OBJ_DILATE + 1, 1, OBJ_DILATE)
+    pw_all = 1.0 + a.obj_weight * near  # per-pixel loss weight [pool, 1, 32, 32]
     pw_all /= pw_all.mean(dim=(2, 3), keepdim=True)
     s_all = torch.from_numpy(slot_array(slots))
     print(f"rendered {a.pool} scenes in {time.time() - t0:.0f}s", file=sys.stderr)

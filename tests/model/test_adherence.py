@@ -1,6 +1,6 @@
 """Issue 4's adherence aims, on the committed weights: the judge reads 200 generated images
 (20 steps, the API's default guidance 7.5, 60 prompts with held-out combinations, seeds not
-used in training) made by the float model and by the integer reference (~1 min). Object
+used in training) made by the float model and by the integer reference (~35 s). Object
 colour and background at least 90 %, shape at least 80 %, and the integer reference within
 3 points of the float model on every slot. Figures: model/REPORT.md (`make model-report`)."""
 import os
