@@ -76,7 +76,7 @@ def table(results, held):
 
 def measure(ckpt, n=200, steps=20, g10=75, batch=50, log=False):
     """Generate the n prompts with the float model and the integer reference and let the judge
-    read both: (slots, held mask, float images, integer images, {"float"|"integer": hits})."""
+    read both: (prompts, held mask, float images, integer images, {"float"|"integer": hits})."""
     slots = prompt_set(n)
     prompts = [prompt_of(s) for s in slots]
     seeds = [SEED0 + i for i in range(n)]
@@ -94,7 +94,7 @@ def measure(ckpt, n=200, steps=20, g10=75, batch=50, log=False):
         print(file=sys.stderr)
     fl, it = np.concatenate(fl), np.concatenate(it)
     results = {"float": score(predict(judge, fl), slots), "integer": score(predict(judge, it), slots)}
-    return slots, held, fl, it, results
+    return prompts, held, fl, it, results
 
 
 def main():
@@ -109,8 +109,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     t0 = time.time()
-    slots, held, fl, it, results = measure(a.ckpt, a.n, a.steps, a.guidance, a.batch, log=True)
-    prompts = [prompt_of(s) for s in slots]
+    prompts, held, fl, it, results = measure(a.ckpt, a.n, a.steps, a.guidance, a.batch, log=True)
     mse = np.mean((fl.astype(np.float64) - it.astype(np.float64)) ** 2, axis=(1, 2, 3))
     ps = np.where(mse == 0, 99.0, 10 * np.log10(255.0 ** 2 / np.maximum(mse, 1e-12)))
     head = (f"Prompt adherence read by the judge (model/judge.py): {a.n} prompts naming all five slots "
