@@ -17,6 +17,37 @@
 #define MAX_CONNS 32
 #endif
 
+/* Each connection's protocol state (the HTTP parser, or a WebSocket, SSE or other
+ * long-lived protocol's state in its place): 1 KB x MAX_CONNS (32) = 32 KB, the largest part
+ * of a connection. The largest user is the HTTP parser (~0.8 KB, most of it the request
+ * target and the headers kept); each protocol asserts that it fits. */
+#ifndef CONN_STATE_SIZE
+#define CONN_STATE_SIZE 1024
+#endif
+
+/* Listening ports (HTTP on 80, and HTTPS on 443 when TLS is built in): a few bytes each. */
+#define CONN_LISTENERS 2
+
+/* Request bodies, response tails that TCP could not take at once, and output lwIP refused
+ * (spills) borrow pool slots, not a buffer per connection: 4 x 4 KB = 16 KB. A body that
+ * finds every slot busy waits (TCP back-pressure). */
+#define CONN_SLOTS     4
+#define CONN_SLOT_SIZE 4096
+
+/* Writes are gathered in one staging buffer shared by every connection and handed to lwIP
+ * as one copy per batch: one MSS, 1460 B. */
+#define CONN_STAGE_SIZE 1460
+
+/* The send budget (conn_space) keeps this much of lwIP's heap free for ARP queueing and
+ * fragmentation slack, and counts this much overhead per pbuf (headers, struct pbuf, heap
+ * bookkeeping). No RAM. */
+#define CONN_HEAP_RESERVE  1024
+#define CONN_PBUF_OVERHEAD 160
+
+/* The answer formatted for a connection refused because the table is full (one static
+ * buffer): 256 B. */
+#define CONN_REFUSAL_MAX 256
+
 /* TLS sessions at once (mbedTLS heap in port/, ~36 KB each). */
 #ifndef MAX_TLS
 #define MAX_TLS 2
@@ -31,12 +62,12 @@
 /* Request target (path and query), kept per connection: 256 B x MAX_CONNS = 8 KB. */
 #define HTTP_TARGET_MAX 256
 
-/* Largest request body (Content-Length). Larger gets 413. */
+/* Largest request body (Content-Length). Larger gets 413. Bodies are read into the
+ * connections' pool slots (CONN_SLOTS above), so this costs no RAM of its own. */
 #define HTTP_BODY_MAX 4096
 
-/* Request bodies are read into a small shared pool, not one buffer per connection:
- * 4 x 4 KB = 16 KB. A body that finds the pool empty waits (TCP back-pressure). */
-#define HTTP_BODY_BUFS 4
+/* A response head (status line and headers), formatted on the stack: 384 B. */
+#define HTTP_HEAD_MAX 384
 
 /* A request must be complete (headers and body) this long after its first byte, else 408. */
 #define HTTP_REQUEST_TIMEOUT_MS 5000
@@ -54,6 +85,10 @@
 
 /* After our FIN, how long a connection may keep its slot waiting for the peer's FIN. */
 #define CONN_LINGER_MS 2000
+
+/* POST /api/warmup waits for its one-step job this long at most (the queue may be full of
+ * long jobs), then answers 503. No RAM. */
+#define WARMUP_TIMEOUT_MS 60000
 
 /* One shared buffer formats a response (JSON documents, a PNG) at a time: 4 KB. */
 #define HTTP_SCRATCH_SIZE 4096
@@ -143,6 +178,10 @@
 #ifndef MAX_SUBS
 #define MAX_SUBS 64
 #endif
+
+/* The fan-out renders events into one shared window of this size and hands it to the
+ * transport: 1 KB. Larger windows mean fewer render passes over a large event (a PNG). */
+#define SUBS_WINDOW 1024
 
 /* Server-Sent Events comment heartbeat. */
 #define SSE_HEARTBEAT_MS 15000

@@ -3,7 +3,9 @@
 #include "app/app.h"
 
 #include "app/board.h"
+#include "app/api/router.h"
 #include "app/http/server.h"
+#include "app/net/conn.h"
 #include "app/jobs/jobs.h"
 #include "app/jobs/subs.h"
 #include "app/log.h"
@@ -17,6 +19,7 @@ void app_init(const app_config_t *cfg)
     config = *cfg;
     if (config.http_port == 0) config.http_port = 80;
     lwip_init();
+    conn_init();
     http_server_init();
     jobs_init();
     subs_init();
@@ -29,7 +32,8 @@ void app_set_wall_clock(uint64_t unix_ms)
 
 int app_start(void)
 {
-    return http_server_start(config.http_port);
+    /* The HTTP server is handed its request handler here: app/http knows no handler. */
+    return http_server_start(config.http_port, api_dispatch, NULL);
 }
 
 static app_loop_stats_t loop_stats;
@@ -44,9 +48,9 @@ uint32_t app_poll_once(void)
     uint64_t t0 = board_now_us();
     board_netif_poll();
     sys_check_timeouts();
-    int busy = jobs_run_slice(); /* a bounded slice of the running generation */
-    busy |= subs_fanout();       /* its events, to every subscriber, this pass */
-    busy |= http_server_poll(board_now_ms());
+    int busy = jobs_run_slice();       /* a bounded slice of the running generation */
+    busy |= subs_fanout();             /* its events, to every subscriber, this pass */
+    busy |= conn_poll(board_now_ms()); /* timeouts, pending output, protocol ticks */
     /* The longest pass is what every client waits at worst: DESIGN.md holds it to 5 ms. */
     uint32_t us = (uint32_t)(board_now_us() - t0);
     loop_stats.passes++;

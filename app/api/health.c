@@ -85,7 +85,7 @@ void api_health(conn_t *c, const http_request_t *req, const uint8_t *body, size_
     }
     APPEND(",");
     n += format_pool(out + n, cap - n, "http_body", hs->body_slots_used, hs->body_slots_peak,
-                     HTTP_BODY_BUFS, 0);
+                     CONN_SLOTS, 0);
     APPEND(",");
     n += format_pool(out + n, cap - n, "json_arena", (unsigned)json_arena_used(),
                      (unsigned)json_arena_peak(), JSON_ARENA_SIZE, 0);

@@ -8,50 +8,44 @@
 #include "app/board.h"
 #include "app/jobs/jobs.h"
 
+/* The request waits, deferred, for its job; the connection stays HTTP (keep-alive). What
+ * it waits for is kept per connection: 8 B x MAX_CONNS (32) = 256 B. */
 typedef struct {
     int8_t job;
     uint16_t gen;
     uint32_t t0;
 } warmup_state_t;
 
-static warmup_state_t *state(conn_t *c)
+static warmup_state_t waits[MAX_CONNS];
+
+static void answer(conn_t *c, const warmup_state_t *w, int ok, uint32_t gen_ms, uint32_t now)
 {
-    return (warmup_state_t *)(void *)c->u.proto_state;
+    char *out = http_scratch();
+    int n = snprintf(out, HTTP_SCRATCH_SIZE,
+                     "{\"status\":\"%s\",\"services\":{\"generator\":{\"status\":\"%s\","
+                     "\"time_ms\":%lu}},\"total_time_ms\":%lu}",
+                     ok ? "ok" : "degraded", ok ? "ready" : "error", (unsigned long)gen_ms,
+                     (unsigned long)(now - w->t0));
+    http_reply_json(c, ok ? 200 : 503, (size_t)n);
 }
 
-static size_t p_bytes(conn_t *c, const uint8_t *p, size_t n)
+static int w_poll(conn_t *c, void *arg, uint32_t now)
 {
-    (void)c, (void)p;
-    return n;
-}
-
-static int p_tick(conn_t *c, uint32_t now)
-{
-    warmup_state_t *st = state(c);
-    job_t *j = jobs_at(st->job);
-    int gone = !j || j->gen != st->gen;
+    const warmup_state_t *w = arg;
+    job_t *j = jobs_at(w->job);
+    int gone = !j || j->gen != w->gen;
     if (!gone && !jobs_is_final(j)) return 0;
     int ok = !gone && j->state == JOB_DONE;
-    uint32_t gen_ms = ok ? j->finished_ms - j->started_ms : 0;
-    char body[192], head[192];
-    int bn = snprintf(body, sizeof body,
-                      "{\"status\":\"%s\",\"services\":{\"generator\":{\"status\":\"%s\","
-                      "\"time_ms\":%lu}},\"total_time_ms\":%lu}",
-                      ok ? "ok" : "degraded", ok ? "ready" : "error", (unsigned long)gen_ms,
-                      (unsigned long)(now - st->t0));
-    int hn = snprintf(head, sizeof head,
-                      "HTTP/1.1 %s\r\nServer: edgeartist\r\nContent-Type: application/json\r\n"
-                      "Cache-Control: no-store\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
-                      ok ? "200 OK" : "503 Service Unavailable", bn);
-    if (conn_space(c) < (size_t)(hn + bn)) return 0; /* try again next pass */
-    conn_write(c, head, (size_t)hn);
-    conn_write(c, body, (size_t)bn);
-    conn_flush(c);
-    conn_close_later(c);
+    answer(c, w, ok, ok ? j->finished_ms - j->started_ms : 0, now);
     return 0;
 }
 
-static const conn_proto_t warmup_proto = {"warmup", p_bytes, NULL, p_tick, NULL};
+static void w_expire(conn_t *c, void *arg)
+{
+    answer(c, arg, 0, 0, board_now_ms());
+}
+
+static const http_deferred_t warmup_wait = {w_poll, w_expire, NULL};
 
 void api_warmup(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len)
 {
@@ -68,9 +62,9 @@ void api_warmup(conn_t *c, const http_request_t *req, const uint8_t *body, size_
                          "Retry-After: 5\r\n");
         return;
     }
-    conn_take_over(c, &warmup_proto);
-    warmup_state_t *st = state(c);
-    st->job = (int8_t)jobs_index(j);
-    st->gen = j->gen;
-    st->t0 = board_now_ms();
+    warmup_state_t *w = &waits[conn_index(c)];
+    w->job = (int8_t)jobs_index(j);
+    w->gen = j->gen;
+    w->t0 = board_now_ms();
+    http_defer(c, WARMUP_TIMEOUT_MS, &warmup_wait, w);
 }

@@ -1,13 +1,14 @@
-/* GET /ws: the JSON protocol over WebSocket. Client messages: ping, subscribe (with
- * last_event_id), unsubscribe, generate, cancel. The connection receives the events of the
- * jobs it follows; a malformed message gets an "error" message naming the problem and the
- * connection stays open. */
+/* GET /ws: the JSON protocol over WebSocket (and GET /ws/test, the echo endpoint). Client messages:
+ * ping, subscribe (with last_event_id), unsubscribe, generate, cancel. The connection receives the
+ * events of the jobs it follows; a malformed message gets an "error" message naming the problem and
+ * the connection stays open. */
 #include <stdio.h>
 #include <string.h>
 
 #include "app/api/gen_request.h"
 #include "app/api/handlers.h"
-#include "app/api/ws_endpoint.h"
+#include "app/api/ws_echo.h"
+#include "app/stream/ws_endpoint.h"
 #include "app/jobs/subs.h"
 #include "app/log.h"
 #include "port/json_arena.h"
@@ -33,30 +34,6 @@ static int send_error(ws_conn_t *ws, const char *code, const char *field, const 
                                   "{\"type\":\"error\",\"code\":\"%s\",\"message\":\"%s\"}", code,
                                   msg));
 }
-
-static size_t tr_space(void *ctx)
-{
-    return conn_space(ctx);
-}
-static int tr_begin(void *ctx, size_t len)
-{
-    return ws_conn_frame_begin(ws_endpoint_ws(ctx), WS_OP_TEXT, true, len) == 0 ? 0 : -1;
-}
-static size_t tr_write(void *ctx, const void *p, size_t n)
-{
-    return ws_conn_frame_write(ws_endpoint_ws(ctx), p, n);
-}
-static void tr_flush(void *ctx)
-{
-    ws_conn_flush(ws_endpoint_ws(ctx));
-}
-static void tr_final(void *ctx, int sub)
-{
-    (void)ctx;
-    subs_remove(sub); /* the connection stays for other jobs */
-}
-
-static const sub_transport_t ws_transport = {tr_space, tr_begin, tr_write, tr_flush, tr_final};
 
 static const char *session_of(const cJSON *msg)
 {
@@ -84,7 +61,7 @@ static int handle(ws_conn_t *ws, conn_t *c, const cJSON *msg)
             return send_error(ws, "invalid_argument", err.field, err.message);
         job_t *j = jobs_submit(&g, num_images, 0);
         if (!j) return send_error(ws, "queue_full", NULL, "the job queue is full, retry shortly");
-        subs_add(j, 0, EVF_JSON, &ws_transport, c);
+        subs_add(j, 0, 0, &ws_event_transport, c);
         return 0;
     }
 
@@ -107,8 +84,8 @@ static int handle(ws_conn_t *ws, conn_t *c, const cJSON *msg)
             int old = subs_find(c, j);
             if (old >= 0) subs_remove(old); /* a new subscribe restarts from its own point */
             const cJSON *tm = cJSON_GetObjectItemCaseSensitive(msg, "timing");
-            int fmt = EVF_JSON | (cJSON_IsTrue(tm) ? EVF_TIMED : 0);
-            if (subs_add(j, after, (event_format_t)fmt, &ws_transport, c) < 0)
+            unsigned flags = cJSON_IsTrue(tm) ? SUB_TIMED : 0;
+            if (subs_add(j, after, flags, &ws_event_transport, c) < 0)
                 return send_error(ws, "unavailable", NULL, "too many subscribers, retry shortly");
             return 0;
         }
@@ -171,4 +148,10 @@ void api_ws(conn_t *c, const http_request_t *req, const uint8_t *body, size_t le
 {
     (void)body, (void)len;
     ws_endpoint_upgrade(c, req, &ws_api_handler);
+}
+
+void api_ws_test(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len)
+{
+    (void)body, (void)len;
+    ws_endpoint_upgrade(c, req, &ws_echo_handler);
 }

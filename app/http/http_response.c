@@ -237,6 +237,7 @@ static void put_head(writer_t *w, const http_head_t *h)
 {
     if (h->status < 100 || h->status > 999) w->bad = 1;
     if (h->content_type && !header_safe(h->content_type)) w->bad = 1;
+    if (h->connection && !header_safe(h->connection)) w->bad = 1;
     if (h->extra_name && (!h->extra_value || !*h->extra_name || !header_safe(h->extra_name) ||
                           strchr(h->extra_name, ':') || !header_safe(h->extra_value)))
         w->bad = 1;
@@ -256,7 +257,13 @@ static void put_head(writer_t *w, const http_head_t *h)
         put_uint(w, (uint32_t)h->content_length);
         put_str(w, "\r\n");
     }
-    put_str(w, h->keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
+    if (h->connection) {
+        put_str(w, "Connection: ");
+        put_str(w, h->connection);
+        put_str(w, "\r\n");
+    } else {
+        put_str(w, h->keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
+    }
     if (!h->cacheable) put_str(w, "Cache-Control: no-store\r\n");
     if (h->extra_name) {
         put_str(w, h->extra_name);
@@ -264,6 +271,7 @@ static void put_head(writer_t *w, const http_head_t *h)
         put_str(w, h->extra_value);
         put_str(w, "\r\n");
     }
+    if (h->extra_lines) put_str(w, h->extra_lines);
     put_str(w, "\r\n");
 }
 

@@ -18,6 +18,8 @@ typedef struct {
     int32_t content_length;   /* < 0: no Content-Length (stream ended by closing) */
     const char *extra_name;   /* optional extra header, e.g. "Retry-After" or "Allow" */
     const char *extra_value;
+    const char *connection;  /* NULL: from keep_alive; else the value ("Upgrade") */
+    const char *extra_lines; /* NULL, or complete "Name: value\r\n" lines, sent as given */
 } http_head_t;
 
 typedef struct {

@@ -1,37 +1,35 @@
-/* Connection table and request intake over lwIP's altcp API.
- *
- * Received data stays in lwIP's pbufs until a request consumes it, and the TCP window is
- * reopened (altcp_recved) only for consumed bytes: a peer that sends faster than we serve
- * is slowed by TCP itself. Responses are written as far as the send window allows; what
- * does not fit is sent from the sent-callback as the peer acknowledges. */
+/* HTTP/1.1 as a protocol of the connection core: one request at a time per connection
+ * (pipelined ones wait in lwIP, their window closed), answered at once, when send room
+ * allows, or later (deferred); timeouts for slow requests and idle keep-alive. */
 #include "app/http/server.h"
 
-#include <stdio.h>
 #include <string.h>
 
-#include "app/api/router.h"
 #include "app/board.h"
 #include "app/http/http_response.h"
 #include "app/log.h"
-#include "lwip/altcp.h"
-#include "lwip/altcp_tcp.h"
-#include "lwip/memp.h"
-#include "lwip/pbuf.h"
-#include "lwip/stats.h"
-#include "lwip/tcp.h"
 
-static conn_t conns[MAX_CONNS];
-/* The listener is a raw TCP PCB, and accepted PCBs are wrapped into altcp here: lwIP 2.1's
- * altcp listener dereferences the NULL PCB that tcp_listen_input passes when no PCB is
- * free, so a SYN flood would crash it. */
-static struct tcp_pcb *listener;
-static http_server_stats_t stats;
+/* The HTTP state of a connection, in its state area. */
+typedef struct {
+    http_parser_t parser;
+    uint8_t in_request; /* bytes of a request have arrived: the request timer runs */
+    uint8_t need_body;  /* headers done, the body waits for a pool slot */
+    uint8_t req_ready;  /* a complete request waits for send room */
+    uint8_t answered;   /* the handler replied: the request is over once it returns */
+    uint8_t deferred;   /* the handler parked the request (http_defer) */
+    uint32_t t_request; /* when the current request's first byte arrived */
+    uint32_t deadline;  /* deferred: when it expires */
+    const http_deferred_t *d;
+    void *d_arg;
+} http_conn_t;
 
-/* Request bodies, and responses that TCP could not take at once, borrow these. */
-static uint8_t body_pool[HTTP_BODY_BUFS][HTTP_BODY_MAX];
-static uint8_t body_busy[HTTP_BODY_BUFS];
+_Static_assert(sizeof(http_conn_t) <= CONN_STATE_SIZE, "HTTP state must fit a connection");
+_Static_assert(CONN_SLOT_SIZE >= HTTP_BODY_MAX, "a request body must fit a pool slot");
 
+static http_handler_t handler;
+static http_server_stats_t stats; /* the HTTP part; the rest is the core's, copied in */
 static char scratch[HTTP_SCRATCH_SIZE];
+static const conn_proto_t http_proto;
 
 char *http_scratch(void)
 {
@@ -40,344 +38,103 @@ char *http_scratch(void)
 
 const http_server_stats_t *http_server_stats(void)
 {
+    const conn_stats_t *cs = conn_stats();
+    stats.accepted = cs->accepted;
+    stats.refused = cs->refused;
+    stats.active = cs->active;
+    stats.peak = cs->peak;
+    stats.http = cs->http;
+    stats.stream = cs->stream;
+    stats.lingering = cs->lingering;
+    stats.body_slots_used = cs->slots_used;
+    stats.body_slots_peak = cs->slots_peak;
+    stats.spills = cs->spills;
+    stats.rx_aborts = cs->rx_aborts;
     return &stats;
 }
 
-static void process(conn_t *c);
-
-/* ---- pool ------------------------------------------------------------------------- */
-
-static int slot_get(conn_t *c)
+static http_conn_t *hc(conn_t *c)
 {
-    if (c->buf_slot >= 0) return c->buf_slot;
-    for (int i = 0; i < HTTP_BODY_BUFS; i++) {
-        if (!body_busy[i]) {
-            body_busy[i] = 1;
-            c->buf_slot = (int8_t)i;
-            if (++stats.body_slots_used > stats.body_slots_peak)
-                stats.body_slots_peak = stats.body_slots_used;
-            return i;
-        }
-    }
-    return -1;
+    return conn_proto(c) == &http_proto ? (http_conn_t *)conn_state(c) : NULL;
 }
 
-static void slot_put(conn_t *c)
+/* ---- replies ------------------------------------------------------------------------ */
+
+/* The request is over: ready for the next one on this connection. */
+static void request_done(conn_t *c, http_conn_t *h)
 {
-    if (c->buf_slot >= 0) {
-        body_busy[c->buf_slot] = 0;
-        c->buf_slot = -1;
-        stats.body_slots_used--;
-    }
+    if (h->deferred) stats.deferred--;
+    h->in_request = h->need_body = h->req_ready = h->answered = h->deferred = 0;
+    h->d = NULL;
+    h->d_arg = NULL;
+    if (!conn_sending(c)) conn_slot_put(c); /* the body's slot, unless a reply tail lives there */
+    http_parser_reset(&h->parser);
 }
 
-/* ---- output staging ------------------------------------------------------------ */
-
-/* Writes are gathered in one shared staging buffer and handed to lwIP as one copy per
- * batch (or per MSS): lwIP then keeps one exactly sized pbuf per batch, instead of one per
- * small write (which exhausts the segment queue) or one MSS-sized pbuf however little was
- * written (which exhausts the shared heap when many subscribers each get a small event).
- * Single-threaded, so one buffer serves every connection: switching to another connection
- * first commits what the previous one staged. */
-static uint8_t stage[TCP_MSS];
-static conn_t *stage_conn;
-static size_t stage_len;
-
-/* Hand the staged bytes to lwIP. The room was promised by conn_space(), but lwIP's heap can
- * be fragmented past what its free-byte count shows; bytes it refuses wait in the
- * connection's pool slot and go out from tx_pump() (a spill), in order, so nothing written
- * is lost. */
-static int stage_commit(void)
+/* Called by every reply: a deferred request is over now, one answered from its handler
+ * when the handler returns. */
+static void replied(conn_t *c, http_conn_t *h)
 {
-    conn_t *c = stage_conn;
-    size_t n = stage_len;
-    stage_conn = NULL;
-    stage_len = 0;
-    if (!c || n == 0 || !c->pcb) return 0;
-    if (c->tx_left == 0 && altcp_write(c->pcb, stage, (u16_t)n, TCP_WRITE_FLAG_COPY) == ERR_OK)
-        return 0;
-    int s = slot_get(c);
-    uint8_t *base = s >= 0 ? body_pool[s] : NULL;
-    int in_slot =
-        c->tx_left == 0 || (base && c->tx_ptr >= base && c->tx_ptr < base + HTTP_BODY_MAX);
-    if (!base || !in_slot || c->tx_left + n > HTTP_BODY_MAX) {
-        LOGE("conn %u: %u bytes refused by lwIP and nowhere to hold them; closing", c->index,
-             (unsigned)n);
-        c->proto_close = 1;
-        return -1;
-    }
-    stats.spills++;
-    if (c->tx_left) memmove(base, c->tx_ptr, c->tx_left);
-    memcpy(base + c->tx_left, stage, n);
-    c->tx_ptr = base;
-    c->tx_left += (uint32_t)n;
-    return 0;
+    if (h->deferred)
+        request_done(c, h);
+    else
+        h->answered = 1;
 }
 
-/* ---- connection life ---------------------------------------------------------------- */
-
-static void rx_drop_all(conn_t *c)
+static int head_into(char *buf, size_t cap, const http_request_t *req, int status,
+                     const char *ctype, int32_t content_length, const char *connection,
+                     const char *extra, int keep)
 {
-    if (c->rx) {
-        if (c->pcb) altcp_recved(c->pcb, (u16_t)(c->rx->tot_len - c->rx_off));
-        pbuf_free(c->rx);
-        c->rx = NULL;
-        c->rx_off = 0;
-    }
+    http_head_t hd = {.status = (uint16_t)status,
+                      .keep_alive = (uint8_t)keep,
+                      .content_type = ctype,
+                      .content_length = content_length,
+                      .connection = connection,
+                      .extra_lines = extra && *extra ? extra : NULL};
+    (void)req;
+    return http_format_head(buf, cap, &hd);
 }
 
-/* Release what the connection's protocol holds: its state, unread input, a pool slot. */
-static void conn_drop_state(conn_t *c)
+int http_send_head(conn_t *c, int status, const char *content_type, int32_t content_length,
+                   const char *connection, const char *extra_headers)
 {
-    if (c->mode == CONN_STREAM && c->proto && c->proto->on_close) c->proto->on_close(c);
-    if (c->mode == CONN_STREAM)
-        stats.stream--;
-    else if (c->mode == CONN_HTTP)
-        stats.http--;
-    else if (c->mode == CONN_LINGER)
-        stats.lingering--;
-    if (c->rx) {
-        pbuf_free(c->rx);
-        c->rx = NULL;
-    }
-    slot_put(c);
-}
-
-static void conn_free(conn_t *c)
-{
-    stats.active--;
-    memset(c, 0, sizeof *c);
-    c->buf_slot = -1;
-    c->mode = CONN_FREE;
-}
-
-static void hard_close(conn_t *c)
-{
-    if (c->mode == CONN_LINGER) stats.lingering--;
-    if (stage_conn == c) stage_commit();
-    struct altcp_pcb *pcb = c->pcb;
-    c->pcb = NULL;
-    if (pcb) {
-        altcp_arg(pcb, NULL);
-        altcp_recv(pcb, NULL);
-        altcp_sent(pcb, NULL);
-        altcp_err(pcb, NULL);
-        if (altcp_close(pcb) != ERR_OK) altcp_abort(pcb);
-    }
-    conn_free(c);
-}
-
-void conn_close_later(conn_t *c)
-{
-    c->proto_close = 1;
-}
-
-void conn_settle(conn_t *c)
-{
-    if ((c->mode == CONN_HTTP || c->mode == CONN_STREAM) && c->proto_close) conn_close(c);
-}
-
-/* Closing sends our FIN but keeps reading (and discarding) until the peer's FIN: a full
- * close with data still arriving makes lwIP answer with a RST, and a RST can destroy our
- * last response or close frame before the peer has read it. */
-void conn_close(conn_t *c)
-{
-    if (c->mode != CONN_HTTP && c->mode != CONN_STREAM) return;
-    if (stage_conn == c) stage_commit();
-    rx_drop_all(c);
-    conn_drop_state(c);
-    if (c->pcb && c->tx_left == 0 && altcp_shutdown(c->pcb, 0, 1) == ERR_OK) {
-        c->mode = CONN_LINGER;
-        c->proto = NULL;
-        c->t_active = board_now_ms();
-        stats.lingering++;
-        return;
-    }
-    hard_close(c);
-}
-
-static void on_err(void *arg, err_t err)
-{
-    conn_t *c = arg;
-    if (!c) return;
-    LOGD("conn %u: reset (%d)", c->index, err);
-    c->pcb = NULL; /* lwIP has freed it */
-    if (stage_conn == c) {
-        stage_conn = NULL;
-        stage_len = 0;
-    }
-    conn_drop_state(c);
-    conn_free(c);
-}
-
-/* ---- output ------------------------------------------------------------------------- */
-
-/* What conn_space() promises is kept: any sequence of writes adding up to that many bytes
- * before the next flush succeeds. lwIP can refuse a write for four reasons, so the promise
- * is the least of four budgets: the connection's send buffer; its pbuf queue and the shared
- * segment pool (each staged MSS becomes at most two pbufs); and the shared heap the copies
- * live in, less each pbuf's headers and bookkeeping. */
-#define HEAP_RESERVE  1024 /* for ARP queueing and fragmentation slack */
-#define PBUF_OVERHEAD 160  /* headers, struct pbuf, heap bookkeeping per pbuf */
-
-static size_t min_sz(size_t a, size_t b)
-{
-    return a < b ? a : b;
-}
-
-/* The heap's free-byte count does not say whether it holds MSS-sized blocks in one piece:
- * with many subscribers the heap fragments, lwIP refused writes that the count allowed, and
- * with more such connections than pool slots to spill into, they were closed. When the heap
- * is tight the heap itself is asked: up to `want` blocks the size tcp_write allocates per
- * commit are allocated and freed at once. Returns how many could be had together. */
-static size_t heap_blocks(size_t want)
-{
-    struct pbuf *p[TCP_SND_BUF / TCP_MSS + 1];
-    size_t k = 0;
-    if (want > sizeof p / sizeof p[0]) want = sizeof p / sizeof p[0];
-    STAT_COUNTER err = lwip_stats.mem.err; /* a probe that fails is not an error */
-    for (; k < want; k++)
-        if ((p[k] = pbuf_alloc(PBUF_TRANSPORT, TCP_MSS, PBUF_RAM)) == NULL) break;
-    for (size_t i = 0; i < k; i++)
-        pbuf_free(p[i]);
-    lwip_stats.mem.err = err;
-    return k;
-}
-
-/* Room as lwIP counts it, ignoring what waits in the connection's slot. */
-static size_t tcp_room(conn_t *c)
-{
-    if (!c->pcb) return 0;
-    size_t staged = stage_conn == c ? stage_len : 0;
-    size_t space = altcp_sndbuf(c->pcb);
-    int q = TCP_SND_QUEUELEN - 2 - (int)altcp_sndqueuelen(c->pcb);
-    const struct stats_mem *seg = lwip_stats.memp[MEMP_TCP_SEG];
-    int segs = (int)seg->avail - (int)seg->used - 2;
-    if (segs < q) q = segs;
-    if (q <= 0) return 0;
-    space = min_sz(space, (size_t)q * (TCP_MSS / 2));
-    size_t heap_free = lwip_stats.mem.avail - lwip_stats.mem.used;
-    if (heap_free <= HEAP_RESERVE) return 0;
-    /* Every MSS of data costs at most one pbuf of overhead. */
-    size_t blocks = (heap_free - HEAP_RESERVE) / (TCP_MSS + PBUF_OVERHEAD);
-    size_t need = (min_sz(space, blocks * TCP_MSS) + TCP_MSS - 1) / TCP_MSS;
-    if (blocks < 2 * need) blocks = heap_blocks(need); /* tight: fragments matter */
-    space = min_sz(space, blocks * TCP_MSS);
-    return space > staged ? space - staged : 0;
-}
-
-size_t conn_space(conn_t *c)
-{
-    /* Bytes waiting in the slot go first: new writes queue behind them. */
-    return c->tx_left ? 0 : tcp_room(c);
-}
-
-int conn_write(conn_t *c, const void *data, size_t len)
-{
-    if (len == 0) return 0;
-    if (!c->pcb || len > conn_space(c)) return -1;
-    if (stage_conn != c) {
-        stage_commit();
-        stage_conn = c;
-    }
-    const uint8_t *p = data;
-    while (len > 0) {
-        size_t k = min_sz(len, sizeof stage - stage_len);
-        memcpy(stage + stage_len, p, k);
-        stage_len += k;
-        p += k;
-        len -= k;
-        if (stage_len == sizeof stage) {
-            if (stage_commit() != 0) return -1;
-            stage_conn = c;
-        }
-    }
-    c->t_active = board_now_ms();
-    return 0;
-}
-
-void conn_flush(conn_t *c)
-{
-    if (stage_conn == c) stage_commit();
-    if (c->pcb) altcp_output(c->pcb);
-}
-
-/* Hand as much of the pending response to TCP as it takes; close when done if asked. */
-static void tx_pump(conn_t *c)
-{
-    if (stage_conn == c) stage_commit();
-    while (c->tx_left > 0 && c->pcb) {
-        size_t n = min_sz(c->tx_left, tcp_room(c));
-        if (n > 0xffff) n = 0xffff;
-        if (n == 0 || altcp_write(c->pcb, c->tx_ptr, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
-            break; /* the sent-callback or the next pass retries */
-        c->tx_ptr += n;
-        c->tx_left -= (uint32_t)n;
-    }
-    if (c->pcb) altcp_output(c->pcb);
-    if (c->tx_left == 0) {
-        c->tx_ptr = NULL;
-        if (c->mode == CONN_HTTP || c->mode == CONN_STREAM)
-            slot_put(c); /* a response tail or a spill may have lived there */
-        if (c->close_after) conn_close(c);
-    }
+    http_conn_t *h = hc(c);
+    if (!h) return -1;
+    int keep = h->parser.req.keep_alive;
+    char head[HTTP_HEAD_MAX];
+    int n = head_into(head, sizeof head, &h->parser.req, status, content_type, content_length,
+                      connection, extra_headers, keep);
+    if (n < 0 || conn_space(c) < (size_t)n) return -1;
+    return conn_write(c, head, (size_t)n);
 }
 
 void http_reply(conn_t *c, int status, const char *content_type, const void *body, size_t len,
                 int lifetime, const char *extra_headers)
 {
-    if (c->mode != CONN_HTTP || !c->pcb) return;
-    int keep = c->u.http.req.keep_alive && !c->close_after && status != 408;
-    if (!keep) c->close_after = 1;
-    int head_only = c->u.http.req.method == HTTP_M_HEAD;
-    char head[384];
-    http_head_t h = {.status = (uint16_t)status,
-                     .keep_alive = (uint8_t)keep,
-                     .content_type = content_type,
-                     /* RFC 9110: a 204 carries no Content-Length. */
-                     .content_length = status == 204 ? -1 : (int32_t)len};
-    int n = http_format_head(head, sizeof head, &h);
-    size_t hl = n > 0 ? (size_t)n : 0;
-    /* Extra header lines go before the empty line that ends the head. */
-    size_t xl = extra_headers ? strlen(extra_headers) : 0;
-    if (n < 0 || hl + xl >= sizeof head) {
-        LOGE("conn %u: response head does not fit", c->index);
+    http_conn_t *h = hc(c);
+    if (!h || conn_closing(c)) return;
+    const http_request_t *req = &h->parser.req;
+    int keep = req->keep_alive && status != 408;
+    int head_only = req->method == HTTP_M_HEAD;
+    char head[HTTP_HEAD_MAX];
+    /* RFC 9110: a 204 carries no Content-Length. */
+    int n = head_into(head, sizeof head, req, status, content_type,
+                      status == 204 ? -1 : (int32_t)len, NULL, extra_headers, keep);
+    if (n < 0) {
+        LOGE("conn %u: response head does not fit", conn_index(c));
         conn_close(c);
         return;
     }
-    memmove(head + hl - 2 + xl, head + hl - 2, 2);
-    memcpy(head + hl - 2, extra_headers, xl);
-    hl += xl;
-    if (conn_write(c, head, hl) != 0) {
+    if (conn_write(c, head, (size_t)n) != 0) {
         /* Not even the head fits: the send buffer is exhausted. Give up on this peer. */
-        LOGW("conn %u: no send space for a %d response", c->index, status);
+        LOGW("conn %u: no send space for a %d response", conn_index(c), status);
         conn_close(c);
         return;
     }
+    replied(c, h);
     if (head_only) len = 0;
-    const uint8_t *p = body;
-    size_t now = len;
-    size_t space = conn_space(c);
-    if (now > space) now = space;
-    if (now > 0 && conn_write(c, p, now) != 0) now = 0;
-    size_t rest = len - now;
-    if (rest > 0) {
-        if (lifetime == HTTP_BODY_STATIC) {
-            c->tx_ptr = p + now;
-        } else {
-            int s = slot_get(c);
-            if (s < 0 || rest > HTTP_BODY_MAX) {
-                LOGW("conn %u: response tail of %u bytes has nowhere to wait", c->index,
-                     (unsigned)rest);
-                conn_close(c);
-                return;
-            }
-            memmove(body_pool[s], p + now, rest);
-            c->tx_ptr = body_pool[s];
-        }
-        c->tx_left = (uint32_t)rest;
-    }
-    tx_pump(c);
+    if (conn_send(c, body, len, lifetime) != 0) return; /* closed */
+    if (!keep) conn_close_when_sent(c);
 }
 
 void http_reply_error(conn_t *c, int status, const char *code, const char *field,
@@ -394,344 +151,185 @@ void http_reply_error(conn_t *c, int status, const char *code, const char *field
 
 void http_reply_json(conn_t *c, int status, size_t len)
 {
-    http_reply(c, status, "application/json", scratch, len, HTTP_BODY_COPY, "");
+    http_reply(c, status, HTTP_CT_JSON, scratch, len, HTTP_BODY_COPY, NULL);
 }
 
-/* ---- input -------------------------------------------------------------------------- */
+/* ---- deferral and hand-over ----------------------------------------------------------- */
 
-/* Mark n bytes of rx consumed and reopen that much TCP window. */
-static void rx_consume(conn_t *c, size_t n)
+void http_defer(conn_t *c, uint32_t timeout_ms, const http_deferred_t *d, void *arg)
 {
-    if (n == 0) return;
-    if (c->pcb) altcp_recved(c->pcb, (u16_t)n);
-    c->rx_off = (uint16_t)(c->rx_off + n);
-    while (c->rx && c->rx_off >= c->rx->len) {
-        struct pbuf *p = c->rx;
-        c->rx_off = (uint16_t)(c->rx_off - p->len);
-        c->rx = p->next;
-        if (c->rx) pbuf_ref(c->rx);
-        pbuf_free(p);
-    }
+    http_conn_t *h = hc(c);
+    if (!h || h->answered || h->deferred) return;
+    h->deferred = 1;
+    h->deadline = board_now_ms() + timeout_ms;
+    h->d = d;
+    h->d_arg = arg;
+    stats.deferred++;
 }
 
-void conn_take_over(conn_t *c, const conn_proto_t *proto)
+int http_is_deferred(conn_t *c)
 {
-    if (c->mode != CONN_HTTP) return;
-    slot_put(c);
-    stats.http--;
-    stats.stream++;
-    c->mode = CONN_STREAM;
-    c->proto = proto;
-    c->in_request = 0;
-    memset(&c->u, 0, sizeof c->u);
+    http_conn_t *h = hc(c);
+    return h && h->deferred;
 }
 
-static void handle_request(conn_t *c)
+void http_take_over(conn_t *c, const conn_proto_t *proto)
 {
-    http_parser_t *hp = &c->u.http;
-    c->in_request = 0;
-    const uint8_t *body = hp->req.content_length ? http_parser_body(hp) : NULL;
-    api_dispatch(c, &hp->req, body, hp->req.content_length);
-    if (c->mode == CONN_HTTP) http_parser_reset(hp);
+    if (hc(c)) conn_set_proto(c, proto);
+}
+
+void http_give_back(conn_t *c)
+{
+    if (conn_proto(c) && !hc(c)) conn_set_proto(c, &http_proto);
+}
+
+/* ---- intake ------------------------------------------------------------------------- */
+
+static void handle_request(conn_t *c, http_conn_t *h)
+{
+    h->req_ready = 0;
+    h->in_request = 0;
+    const http_request_t *req = &h->parser.req;
+    const uint8_t *body = req->content_length ? http_parser_body(&h->parser) : NULL;
+    handler(c, req, body, req->content_length);
+    h = hc(c); /* NULL if the handler gave the connection to another protocol */
+    if (h && !h->deferred) request_done(c, h);
 }
 
 /* Answer a complete request once TCP has room for a typical answer: with many clients at
  * once the shared send heap can be momentarily full, and waiting a few milliseconds beats
  * dropping the connection. Returns non-zero if the request was handled. */
-static int try_handle(conn_t *c)
+static int try_handle(conn_t *c, http_conn_t *h)
 {
     if (conn_space(c) < HTTP_REPLY_MIN_SPACE) return 0;
-    c->req_ready = 0;
-    handle_request(c);
+    handle_request(c, h);
     return 1;
 }
 
-static void process(conn_t *c)
+static size_t h_bytes(conn_t *c, const uint8_t *data, size_t len)
 {
-    while (c->mode != CONN_FREE && c->rx) {
-        const uint8_t *data = (const uint8_t *)c->rx->payload + c->rx_off;
-        size_t len = c->rx->len - c->rx_off;
-        if (c->mode == CONN_STREAM) {
-            size_t used = c->proto->on_bytes(c, data, len);
-            if (c->mode == CONN_FREE) return;
-            rx_consume(c, used);
-            if (c->proto_close) {
+    http_conn_t *h = hc(c);
+    /* A reply still streaming out, a request waiting for send room or deferred, holds back
+     * the next (pipelined) request. */
+    if (conn_sending(c) || h->req_ready || h->deferred || h->answered) return 0;
+    if (h->need_body) {
+        uint8_t *slot = conn_slot_get(c);
+        if (!slot) return 0; /* every body buffer is busy: wait, TCP holds the sender */
+        http_parser_set_body(&h->parser, slot, CONN_SLOT_SIZE);
+        h->need_body = 0;
+    }
+    if (!h->in_request) {
+        h->in_request = 1;
+        h->t_request = board_now_ms();
+    }
+    size_t used = 0;
+    switch (http_parser_feed(&h->parser, data, len, &used)) {
+    case HTTP_PARSE_MORE:
+        break;
+    case HTTP_PARSE_HEADERS:
+        h->need_body = 1; /* placed on the next call, which comes at once if a slot is free */
+        break;
+    case HTTP_PARSE_DONE:
+        h->req_ready = 1;
+        try_handle(c, h);
+        break;
+    case HTTP_PARSE_ERROR:
+        LOGI("conn %u: bad request (%u %s)", conn_index(c), h->parser.status,
+             h->parser.error ? h->parser.error : "");
+        h->parser.req.keep_alive = 0;
+        http_reply_error(c, h->parser.status, NULL, NULL, h->parser.error, NULL);
+        break;
+    }
+    return used;
+}
+
+static void h_writable(conn_t *c)
+{
+    http_conn_t *h = hc(c);
+    if (h->req_ready && !conn_sending(c)) try_handle(c, h);
+}
+
+static int h_tick(conn_t *c, uint32_t now)
+{
+    http_conn_t *h = hc(c);
+    if (h->deferred) {
+        if ((int32_t)(now - h->deadline) >= 0) {
+            h->d->expire(c, h->d_arg);
+            if ((h = hc(c)) != NULL && h->deferred) {
+                LOGE("conn %u: a deferred request expired unanswered", conn_index(c));
                 conn_close(c);
-                return;
             }
-            if (used < len) return; /* back-pressured: on_sent or the next pass resumes */
-            continue;
+            return 0;
         }
-        /* HTTP: a response still streaming out, or a request waiting for send room, holds
-         * back the next (pipelined) request. */
-        if (c->tx_left > 0 || c->close_after || c->req_ready) return;
-        if (!c->in_request) {
-            c->in_request = 1;
-            c->t_request = board_now_ms();
-        }
-        size_t used = 0;
-        http_parse_result_t r = http_parser_feed(&c->u.http, data, len, &used);
-        rx_consume(c, used);
-        switch (r) {
-        case HTTP_PARSE_MORE:
-            break;
-        case HTTP_PARSE_HEADERS: {
-            int s = slot_get(c);
-            if (s < 0) return; /* every body buffer is busy: wait, TCP holds the sender */
-            http_parser_set_body(&c->u.http, body_pool[s], HTTP_BODY_MAX);
-            break;
-        }
-        case HTTP_PARSE_DONE:
-            c->req_ready = 1;
-            if (!try_handle(c)) return;
-            break;
-        case HTTP_PARSE_ERROR:
-            c->close_after = 1;
-            LOGI("conn %u: bad request (%u %s)", c->index, c->u.http.status,
-                 c->u.http.error ? c->u.http.error : "");
-            http_reply_error(c, c->u.http.status, NULL, NULL, c->u.http.error, "");
-            return;
-        }
+        return h->d->poll ? h->d->poll(c, h->d_arg, now) : 0;
     }
+    if (conn_sending(c) || conn_closing(c)) return 0;
+    if (h->in_request && !h->req_ready && now - h->t_request > HTTP_REQUEST_TIMEOUT_MS) {
+        stats.timeouts_408++;
+        LOGI("conn %u: request not complete after %d ms, 408", conn_index(c),
+             HTTP_REQUEST_TIMEOUT_MS);
+        h->parser.req.keep_alive = 0;
+        http_reply_error(c, 408, "request_timeout", NULL, "request not received in time", NULL);
+        if ((h = hc(c)) != NULL) request_done(c, h); /* no handler returns for this one */
+        return 0;
+    }
+    if (!h->in_request && now - conn_last_active(c) > HTTP_IDLE_TIMEOUT_MS) {
+        stats.idle_closed++;
+        conn_close(c);
+        return 0;
+    }
+    /* A request that waited for send room retries here. */
+    if (h->req_ready) try_handle(c, h);
+    return 0;
 }
 
-/* Input that must wait (its consumer is back-pressured) moves out of the receive pool into
- * one heap copy. The pool holds frames in flight: if waiting input filled it, the ACKs that
- * would let the consumer continue could no longer be received, and every connection would
- * stall (a peer sending 1-byte segments would fill it alone). The copy is bounded by the
- * TCP window; if the heap cannot take it, the input stays where it is. */
-static void rx_park(conn_t *c)
+static void h_open(conn_t *c)
 {
-    struct pbuf *p = c->rx;
-    int pooled = 0;
-    for (struct pbuf *q = p; q; q = q->next)
-        pooled += pbuf_get_allocsrc(q) == PBUF_TYPE_ALLOC_SRC_MASK_STD_MEMP_PBUF_POOL;
-    if (!pooled) return;
-    u16_t n = (u16_t)(p->tot_len - c->rx_off);
-    struct pbuf *ram = pbuf_alloc(PBUF_RAW, n, PBUF_RAM);
-    if (!ram) {
-        const struct stats_mem *pool = lwip_stats.memp[MEMP_PBUF_POOL];
-        if (pool->avail - pool->used < RX_POOL_RESERVE) {
-            /* The last resort: this peer's unread input would take the pool's last frames,
-             * and with them every connection's ACKs. Cut it off; the others keep going. */
-            stats.rx_aborts++;
-            LOGW("conn %u: input waits and memory is exhausted; aborting this connection",
-                 c->index);
-            struct altcp_pcb *pcb = c->pcb;
-            altcp_arg(pcb, NULL);
-            c->pcb = NULL;
-            if (stage_conn == c) {
-                stage_conn = NULL;
-                stage_len = 0;
-            }
-            conn_drop_state(c);
-            conn_free(c);
-            altcp_abort(pcb);
-        }
-        return;
-    }
-    pbuf_copy_partial(p, ram->payload, n, c->rx_off);
-    pbuf_free(p);
-    c->rx = ram;
-    c->rx_off = 0;
+    http_parser_reset(&((http_conn_t *)conn_state(c))->parser);
 }
 
-static err_t on_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err)
+static void h_close(conn_t *c)
 {
-    conn_t *c = arg;
-    if (!c) {
-        if (p) {
-            altcp_recved(pcb, p->tot_len);
-            pbuf_free(p);
-        }
-        return ERR_OK;
+    http_conn_t *h = conn_state(c); /* still ours during on_close */
+    if (h->deferred) {
+        stats.deferred--;
+        h->deferred = 0;
+        if (h->d->gone) h->d->gone(c, h->d_arg);
     }
-    if (c->mode == CONN_LINGER) {
-        if (p) {
-            altcp_recved(pcb, p->tot_len);
-            pbuf_free(p);
-        } else {
-            hard_close(c); /* the peer's FIN: both sides are done */
-        }
-        return ERR_OK;
-    }
-    if (p == NULL || err != ERR_OK) {
-        /* The peer closed its side. Finish what is in flight, then close ours. */
-        if (p) pbuf_free(p);
-        if (c->tx_left > 0) {
-            c->close_after = 1;
-            rx_drop_all(c);
-        } else {
-            conn_close(c);
-        }
-        return ERR_OK;
-    }
-    c->t_active = board_now_ms();
-    if (c->rx)
-        pbuf_cat(c->rx, p);
-    else
-        c->rx = p;
-    process(c);
-    if (c->mode == CONN_HTTP || c->mode == CONN_STREAM) {
-        rx_park(c);
-        if (c->mode == CONN_FREE) return ERR_ABRT; /* rx_park aborted the connection */
-    }
-    return ERR_OK;
+    if (!conn_sending(c)) conn_slot_put(c);
 }
 
-static err_t on_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
+static size_t h_refusal(char *buf, size_t cap)
 {
-    (void)pcb;
-    (void)len;
-    conn_t *c = arg;
-    if (!c || c->mode == CONN_LINGER) return ERR_OK;
-    c->t_active = board_now_ms();
-    tx_pump(c);
-    if (c->mode == CONN_STREAM && c->proto->on_writable) {
-        c->proto->on_writable(c);
-        conn_settle(c);
-    }
-    if (c->mode != CONN_FREE) process(c);
-    return ERR_OK;
+    http_error_t e = {
+        .status = 503, .code = "unavailable", .message = "connection table full, retry shortly"};
+    int n = http_format_error(buf, cap, &e, 0, "Retry-After", "1");
+    return n > 0 ? (size_t)n : 0;
 }
 
-/* ---- accept ------------------------------------------------------------------------- */
-
-static const char refuse_503[] =
-    "HTTP/1.1 503 Service Unavailable\r\nServer: edgeartist\r\nContent-Type: application/json\r\n"
-    "Retry-After: 1\r\nConnection: close\r\nContent-Length: 84\r\n\r\n"
-    "{\"error\":{\"code\":\"unavailable\",\"message\":\"connection table full, retry shortly\"}}\n";
-
-static void refuse(struct altcp_pcb *pcb)
-{
-    stats.refused++;
-    altcp_arg(pcb, NULL);
-    altcp_recv(pcb, on_recv); /* with no conn: discards and acknowledges */
-    altcp_write(pcb, refuse_503, sizeof refuse_503 - 1, 0);
-    altcp_output(pcb);
-    if (altcp_close(pcb) != ERR_OK) altcp_abort(pcb);
-}
-
-static err_t on_accept(void *arg, struct tcp_pcb *tpcb, err_t err)
-{
-    (void)arg;
-    if (err != ERR_OK || tpcb == NULL) {
-        stats.refused++; /* no PCB for this SYN: the peer retries or gives up */
-        return ERR_VAL;
-    }
-    struct altcp_pcb *pcb = altcp_tcp_wrap(tpcb);
-    if (pcb == NULL) {
-        stats.refused++;
-        tcp_abort(tpcb);
-        return ERR_ABRT;
-    }
-    conn_t *c = NULL;
-    for (int i = 0; i < MAX_CONNS; i++) {
-        if (conns[i].mode == CONN_FREE) {
-            c = &conns[i];
-            break;
-        }
-    }
-    if (!c) {
-        LOGW("http: connection table full (%d), refusing", MAX_CONNS);
-        refuse(pcb);
-        return ERR_OK;
-    }
-    memset(c, 0, sizeof *c);
-    c->index = (uint16_t)(c - conns);
-    c->buf_slot = -1;
-    c->pcb = pcb;
-    c->mode = CONN_HTTP;
-    c->t_active = board_now_ms();
-    http_parser_reset(&c->u.http);
-    /* Served connections outrank half-open ones: lwIP must never reclaim a live connection
-     * to make room for a new SYN. */
-    altcp_setprio(pcb, TCP_PRIO_MAX);
-    altcp_nagle_disable(pcb);
-    altcp_arg(pcb, c);
-    altcp_recv(pcb, on_recv);
-    altcp_sent(pcb, on_sent);
-    altcp_err(pcb, on_err);
-    stats.accepted++;
-    stats.http++;
-    if (++stats.active > stats.peak) stats.peak = stats.active;
-    return ERR_OK;
-}
+static const conn_proto_t http_proto = {
+    .name = "http",
+    .kind = CONN_KIND_REQUEST,
+    .on_open = h_open,
+    .on_bytes = h_bytes,
+    .on_writable = h_writable,
+    .on_tick = h_tick,
+    .on_close = h_close,
+    .refusal = h_refusal,
+};
 
 void http_server_init(void)
 {
-    memset(conns, 0, sizeof conns);
-    for (int i = 0; i < MAX_CONNS; i++)
-        conns[i].buf_slot = -1;
     memset(&stats, 0, sizeof stats);
 }
 
-int http_server_start(uint16_t port)
+int http_server_start(uint16_t port, http_handler_t h, conn_wrap_fn wrap)
 {
-    struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
-    if (!pcb || tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK) {
-        LOGE("http: cannot bind port %u", port);
-        return -1;
-    }
-    listener = tcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG);
-    if (!listener) {
-        LOGE("http: cannot listen");
-        return -1;
-    }
-    tcp_accept(listener, on_accept);
-    return 0;
+    handler = h;
+    return conn_listen(port, &http_proto, wrap);
 }
 
 void http_server_stop(void)
 {
-    for (int i = 0; i < MAX_CONNS; i++)
-        conn_close(&conns[i]);
-    if (listener) {
-        tcp_close(listener);
-        listener = NULL;
-    }
-}
-
-int http_server_poll(uint32_t now)
-{
-    int busy = 0;
-    for (int i = 0; i < MAX_CONNS; i++) {
-        conn_t *c = &conns[i];
-        if (c->mode == CONN_FREE) continue;
-        if (c->mode == CONN_LINGER) {
-            if (now - c->t_active > CONN_LINGER_MS) hard_close(c);
-            continue;
-        }
-        if (c->tx_left) {
-            tx_pump(c); /* room freed by other connections raises no sent-callback here */
-            if (c->mode == CONN_FREE || c->mode == CONN_LINGER) continue;
-        }
-        if (c->mode == CONN_STREAM) {
-            if (c->proto->on_tick && c->proto->on_tick(c, now)) busy = 1;
-            conn_settle(c);
-            if (c->mode == CONN_STREAM && c->rx)
-                process(c); /* input held back by back-pressure may be taken now */
-            continue;
-        }
-        if (c->in_request && !c->req_ready && c->tx_left == 0 && !c->close_after &&
-            now - c->t_request > HTTP_REQUEST_TIMEOUT_MS) {
-            stats.timeouts_408++;
-            LOGI("conn %u: request not complete after %d ms, 408", c->index,
-                 HTTP_REQUEST_TIMEOUT_MS);
-            c->close_after = 1;
-            http_reply_error(c, 408, "request_timeout", NULL, "request not received in time", "");
-            continue;
-        }
-        if (!c->in_request && c->tx_left == 0 && now - c->t_active > HTTP_IDLE_TIMEOUT_MS) {
-            stats.idle_closed++;
-            conn_close(c);
-            continue;
-        }
-        /* A request that waited for send room or a body buffer retries here. */
-        if (c->req_ready && c->tx_left == 0 && !c->close_after && !try_handle(c)) continue;
-        if (c->rx && c->tx_left == 0 && !c->close_after) process(c);
-    }
-    /* Whatever a writer staged and did not flush goes out with this pass. */
-    if (stage_conn) conn_flush(stage_conn);
-    return busy;
+    conn_shutdown();
 }

@@ -27,9 +27,9 @@ static void guidance(sink_t *s, uint16_t g10)
     sink_u32(s, g10 % 10u);
 }
 
-/* A PNG data URL of an RGB image, encoded anew each time: 32x32 is cheap to encode, and
- * keeping encoded copies would cost RAM per image. */
-static void data_url(sink_t *s, const uint8_t *rgb)
+/* Encoded anew each time: 32x32 is cheap to encode, and keeping encoded copies would cost
+ * RAM per image. */
+void event_render_data_url(sink_t *s, const uint8_t *rgb)
 {
     static uint8_t png[GEN_PNG_MAX];
     sink_str(s, "\"data:image/png;base64,");
@@ -148,7 +148,79 @@ static const char *error_text(uint8_t code)
     }
 }
 
-static void render_json(sink_t *s, const event_ref_t *r, int timed)
+const char *event_status(const event_ref_t *r)
+{
+    const job_t *j = r->job;
+    switch (r->ev.type) {
+    case EV_QUEUED:
+        return "queued";
+    case EV_STARTED:
+    case EV_PROGRESS:
+        return "running";
+    case EV_COMPLETE:
+        return "complete";
+    case EV_ERROR:
+        return r->ev.code == JERR_CANCELLED ? "cancelled" : "error";
+    default: /* events_dropped: where the job is now */
+        switch (j->state) {
+        case JOB_QUEUED:
+            return "queued";
+        case JOB_RUNNING:
+            return "running";
+        case JOB_DONE:
+            return "complete";
+        default:
+            return j->error == JERR_CANCELLED ? "cancelled" : "error";
+        }
+    }
+}
+
+/* The stage of the work an event reports, for clients written for generic progress
+ * streams (a status, a stage and a fraction on every event). */
+static const char *stage_name(uint8_t type)
+{
+    switch (type) {
+    case EV_QUEUED:
+        return "queued";
+    case EV_STARTED:
+        return "starting";
+    case EV_PROGRESS:
+        return "denoising";
+    case EV_COMPLETE:
+        return "complete";
+    case EV_ERROR:
+        return "error";
+    default:
+        return "replay";
+    }
+}
+
+/* Fraction done, 0.0 to 1.0, with three decimals (integers only). */
+static void progress(sink_t *s, const event_ref_t *r)
+{
+    uint32_t milli = 0;
+    if (r->ev.type == EV_COMPLETE)
+        milli = 1000;
+    else if ((r->ev.type == EV_PROGRESS || r->ev.type == EV_ERROR) && r->ev.b)
+        milli = (uint32_t)r->ev.a * 1000u / r->ev.b;
+    sink_u32(s, milli / 1000u);
+    sink_put(s, ".", 1);
+    two(s, milli % 1000u, 3);
+}
+
+/* Seconds with milliseconds: Unix time when the board knows the wall clock, else uptime. */
+static void timestamp(sink_t *s, const event_ref_t *r)
+{
+    const job_t *j = r->job;
+    uint64_t ms = r->ev.type == EV_DROPPED
+                      ? (j->created_unix_ms ? j->created_unix_ms : j->created_ms)
+                      : jobs_event_ms(j, &r->ev);
+    sink_u32(s, (uint32_t)(ms / 1000u));
+    sink_put(s, ".", 1);
+    two(s, (uint32_t)(ms % 1000u), 3);
+}
+
+void event_render_json(sink_t *s, const event_ref_t *r)
 {
     const job_t *j = r->job;
     const job_event_t *ev = &r->ev;
@@ -158,7 +230,15 @@ static void render_json(sink_t *s, const event_ref_t *r, int timed)
     sink_str(s, j->hex);
     sink_str(s, "\",\"event_id\":");
     sink_u32(s, ev->id);
-    if (timed && ev->type != EV_DROPPED) {
+    sink_str(s, ",\"status\":\"");
+    sink_str(s, event_status(r));
+    sink_str(s, "\",\"stage\":\"");
+    sink_str(s, stage_name(ev->type));
+    sink_str(s, "\",\"progress\":");
+    progress(s, r);
+    key(s, "timestamp");
+    timestamp(s, r);
+    if ((r->flags & EVENT_TIMED) && ev->type != EV_DROPPED) {
         key(s, "t_us");
         sink_u32(s, ev->t_us);
     }
@@ -193,7 +273,7 @@ static void render_json(sink_t *s, const event_ref_t *r, int timed)
         sink_str(s, "%\"");
         if (r->preview) {
             key(s, "preview");
-            data_url(s, r->preview);
+            event_render_data_url(s, r->preview);
         }
         break;
     case EV_COMPLETE:
@@ -206,7 +286,7 @@ static void render_json(sink_t *s, const event_ref_t *r, int timed)
             if (!rgb) continue; /* given up for newer jobs: the path says 404 too */
             if (!first) sink_put(s, ",", 1);
             first = 0;
-            data_url(s, rgb);
+            event_render_data_url(s, rgb);
         }
         sink_put(s, "]", 1);
         key(s, "metadata");
@@ -228,18 +308,4 @@ static void render_json(sink_t *s, const event_ref_t *r, int timed)
         break;
     }
     sink_put(s, "}", 1);
-}
-
-void event_render(sink_t *s, const event_ref_t *r, event_format_t fmt)
-{
-    int timed = (fmt & EVF_TIMED) != 0;
-    if ((fmt & ~EVF_TIMED) == EVF_SSE) {
-        sink_str(s, "id: ");
-        sink_u32(s, r->ev.id);
-        sink_str(s, "\ndata: ");
-        render_json(s, r, timed);
-        sink_str(s, "\n\n");
-    } else {
-        render_json(s, r, timed);
-    }
 }

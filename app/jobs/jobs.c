@@ -45,6 +45,12 @@ uint64_t jobs_wall_ms(uint32_t board_ms)
     return wall_base ? wall_base + board_ms : 0;
 }
 
+uint64_t jobs_event_ms(const job_t *j, const job_event_t *ev)
+{
+    uint64_t base = j->created_unix_ms ? j->created_unix_ms : j->created_ms;
+    return base + (uint32_t)(ev->t_us - j->created_us) / 1000u;
+}
+
 int jobs_index(const job_t *j)
 {
     return (int)(j - jobs);
@@ -259,6 +265,7 @@ job_t *jobs_submit(const gen_request_t *req, uint8_t num_images, int warmup)
     j->warmup = (uint8_t)warmup;
     j->seq = next_seq++;
     j->created_ms = board_now_ms();
+    j->created_us = (uint32_t)board_now_us();
     j->created_unix_ms = jobs_wall_ms(j->created_ms);
     j->state = JOB_QUEUED;
     stats.created++;
@@ -317,7 +324,10 @@ static void finish(job_t *j, job_state_t state, job_error_t err)
             stats.cancelled++;
         else
             stats.failed++;
-        emit(j, EV_ERROR, (uint8_t)err, 0, 0);
+        /* The error carries how far the job got (its last progress event's step). */
+        const job_event_t *last = jobs_event(j, j->events);
+        int prog = last && last->type == EV_PROGRESS;
+        emit(j, EV_ERROR, (uint8_t)err, prog ? last->a : 0, prog ? last->b : 0);
     }
     LOGI("jobs: %s %s after %lu ms", j->hex, state == JOB_DONE ? "complete" : jobs_error_name(err),
          (unsigned long)(j->finished_ms - j->created_ms));

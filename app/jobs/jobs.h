@@ -39,8 +39,8 @@ typedef struct {
     uint32_t t_us; /* when it was produced (board_now_us, low 32 bits: differences only) */
     uint8_t type;  /* job_event_type_t */
     uint8_t code;  /* EV_ERROR: job_error_t */
-    uint16_t a;    /* EV_QUEUED: position; EV_PROGRESS: step */
-    uint16_t b;    /* EV_PROGRESS: total steps */
+    uint16_t a;    /* EV_QUEUED: position; EV_PROGRESS, EV_ERROR: step (reached) */
+    uint16_t b;    /* EV_PROGRESS, EV_ERROR: total steps */
     uint16_t pad;
 } job_event_t;
 
@@ -64,6 +64,7 @@ typedef struct {
     gen_request_t req;
     uint32_t seq;             /* order of creation, for the queue and for eviction */
     uint32_t created_ms;      /* board_now_ms at creation */
+    uint32_t created_us;      /* board_now_us at creation, low 32 bits: events' time base */
     uint64_t created_unix_ms; /* wall clock at creation, 0 if the board has none */
     uint32_t started_ms, finished_ms;
     int8_t image_slot[JOB_IMAGES_MAX];
@@ -128,5 +129,9 @@ const char *jobs_error_name(job_error_t e);
 /* Set by the board at start when it knows the wall-clock time (Unix ms). */
 void jobs_set_wall_clock(uint64_t unix_ms_now);
 uint64_t jobs_wall_ms(uint32_t board_ms);
+
+/* When an event of j was produced, in ms: Unix time when the board knows the wall clock,
+ * else since boot. (Events of one job are at most 71 minutes apart: the log's 32-bit us.) */
+uint64_t jobs_event_ms(const job_t *j, const job_event_t *ev);
 
 #endif

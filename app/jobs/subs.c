@@ -6,7 +6,7 @@
 
 typedef struct {
     uint8_t used;
-    uint8_t fmt;
+    uint8_t flags; /* SUB_* and the transport's own */
     int8_t job;
     int8_t pin;           /* preview buffer pinned by the event in progress, or -1 */
     uint8_t want_preview; /* a replay: the first progress event carries the latest preview */
@@ -21,13 +21,10 @@ typedef struct {
     void *ctx;
 } sub_t;
 
-/* Room for a transport's own framing ahead of an event (a WebSocket frame header). */
-#define FRAME_HEAD_MAX 14
-
 static sub_t subs[MAX_SUBS];
 static subs_stats_t stats;
 /* One rendering window, shared: events are rendered straight into it and handed on. */
-static char window[1024];
+static char window[SUBS_WINDOW];
 
 void subs_init(void)
 {
@@ -40,14 +37,14 @@ const subs_stats_t *subs_stats(void)
     return &stats;
 }
 
-int subs_add(job_t *j, uint32_t after, event_format_t fmt, const sub_transport_t *tr, void *ctx)
+int subs_add(job_t *j, uint32_t after, unsigned flags, const sub_transport_t *tr, void *ctx)
 {
     for (int i = 0; i < MAX_SUBS; i++) {
         sub_t *s = &subs[i];
         if (s->used) continue;
         memset(s, 0, sizeof *s);
         s->used = 1;
-        s->fmt = (uint8_t)fmt;
+        s->flags = (uint8_t)flags;
         s->job = (int8_t)jobs_index(j);
         s->job_gen = j->gen;
         s->next = after + 1;
@@ -81,6 +78,27 @@ void subs_remove_ctx(void *ctx)
         if (subs[i].used && subs[i].ctx == ctx) subs_remove(i);
 }
 
+void subs_move_ctx(void *from, const sub_transport_t *tr, void *to)
+{
+    for (int i = 0; i < MAX_SUBS; i++) {
+        sub_t *s = &subs[i];
+        if (!s->used || s->ctx != from) continue;
+        /* What the old connection got of an event in progress is lost with it: the event
+         * starts over, whole, on the new one. The cursor (next) is the event's own id. */
+        jobs_preview_unpin(s->pin);
+        s->pin = -1;
+        s->len = s->off = 0;
+        s->cur_preview = 0;
+        s->ctx = to;
+        s->tr = tr;
+    }
+}
+
+uint32_t subs_next_event(int i)
+{
+    return i >= 0 && i < MAX_SUBS && subs[i].used ? subs[i].next : 0;
+}
+
 int subs_find(void *ctx, const job_t *j)
 {
     for (int i = 0; i < MAX_SUBS; i++)
@@ -103,6 +121,7 @@ static int current(sub_t *s, job_t *j, event_ref_t *ref)
 {
     memset(ref, 0, sizeof *ref);
     ref->job = j;
+    ref->flags = s->flags;
     if (s->len == 0) {
         if (s->next > j->events) return 0;
         uint32_t first = jobs_first_event(j);
@@ -159,8 +178,8 @@ static int pump(int i)
         if (s->len == 0) {
             sink_t m;
             sink_init(&m, NULL, 0, 0);
-            event_render(&m, &ref, (event_format_t)s->fmt);
-            if (ref.preview && s->tr->space(s->ctx) < m.pos + FRAME_HEAD_MAX) {
+            s->tr->render(s->ctx, &m, &ref);
+            if (ref.preview && s->tr->space(s->ctx) < m.pos + s->tr->overhead) {
                 /* An event with a preview starts only when the window takes all of it, so
                  * it is written in this pass. One sent across passes would pin its buffer,
                  * and a reader that stopped there would hold it and starve every other
@@ -174,7 +193,7 @@ static int pump(int i)
                 if (!jobs_is_final(j)) break;
                 ref.preview = NULL;
                 sink_init(&m, NULL, 0, 0);
-                event_render(&m, &ref, (event_format_t)s->fmt);
+                s->tr->render(s->ctx, &m, &ref);
             }
             if (s->tr->begin(s->ctx, m.pos) != 0) {
                 jobs_preview_unpin(s->pin); /* decided again on the next try */
@@ -191,7 +210,7 @@ static int pump(int i)
             if (room > sizeof window) room = sizeof window;
             sink_t w;
             sink_init(&w, window, room, s->off);
-            event_render(&w, &ref, (event_format_t)s->fmt);
+            s->tr->render(s->ctx, &w, &ref);
             size_t k = s->tr->write(s->ctx, window, w.n);
             if (k == 0) break;
             s->off += (uint32_t)k;

@@ -1,4 +1,4 @@
-/* Subscriptions: a connection following a job's events. Each is a cursor into the job's
+/* Subscriptions: a client following a job's events. Each is a cursor into the job's
  * log (the next event id and how many bytes of the current event are out); the fan-out in
  * the superloop writes to every subscriber as far as its TCP window allows and continues
  * when the window opens, so a slow reader loses nothing while the log still holds its
@@ -12,8 +12,15 @@
 #include "app/jobs/event_render.h"
 #include "app/jobs/jobs.h"
 
-/* How a subscription reaches its connection. */
-typedef struct {
+/* How a subscription reaches its client. ctx is the subscription's owner: a connection for
+ * /ws and SSE, a session for a transport whose sessions outlive connections. */
+typedef struct sub_transport {
+    /* The event as this transport puts it on the wire (its envelope around
+     * event_render_json(), or a dialect of its own), into a windowed sink. It is called
+     * again for every window of the same event and must give the same bytes each time. */
+    void (*render)(void *ctx, sink_t *s, const event_ref_t *r);
+    /* Framing bytes the transport adds outside render (a WebSocket frame header). */
+    size_t overhead;
     size_t (*space)(void *ctx);                          /* bytes writable now */
     int (*begin)(void *ctx, size_t len);                 /* a message of len bytes starts */
     size_t (*write)(void *ctx, const void *p, size_t n); /* returns bytes taken */
@@ -23,6 +30,12 @@ typedef struct {
     void (*final_sent)(void *ctx, int sub);
 } sub_transport_t;
 
+/* Subscription flags, handed to render in event_ref_t.flags. */
+enum {
+    SUB_TIMED = EVENT_TIMED,    /* add the device's clock ("t_us") for latency measurement */
+    SUB_TRANSPORT_FLAGS = 0xf0, /* free for a transport's own use (its dialects) */
+};
+
 typedef struct {
     uint32_t active, peak, refused, events_sent, dropped_notices;
 } subs_stats_t;
@@ -31,7 +44,15 @@ void subs_init(void);
 
 /* Follow job j from event after+1 (after = 0: from the start). Returns the subscription
  * index, or -1 when the table is full. */
-int subs_add(job_t *j, uint32_t after, event_format_t fmt, const sub_transport_t *tr, void *ctx);
+int subs_add(job_t *j, uint32_t after, unsigned flags, const sub_transport_t *tr, void *ctx);
+
+/* Every subscription of `from` now belongs to `to`, through tr, each keeping its cursor
+ * (an event half sent on the old connection starts over, whole, on the new one). For a
+ * client that moves to another connection (a reconnect, a transport upgrade). */
+void subs_move_ctx(void *from, const sub_transport_t *tr, void *to);
+
+/* The next event id a subscription will send (its cursor), or 0 if there is none. */
+uint32_t subs_next_event(int sub);
 
 /* Is there room for one more subscription? */
 int subs_available(void);

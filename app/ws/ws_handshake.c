@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "app/http/http_response.h"
 #include "mbedtls/base64.h"
 #include "mbedtls/sha1.h"
 
@@ -105,88 +106,56 @@ uint16_t ws_handshake_check(const http_request_t *req, const ws_handshake_policy
     return 101;
 }
 
-/* A bounded string builder: formatting without stdio keeps float support out of small
- * libc builds. */
-typedef struct {
-    char *buf;
-    size_t cap, len;
-    bool overflow;
-} sb_t;
-
-static void sb_put(sb_t *s, const char *str)
-{
-    size_t n = strlen(str);
-    if (s->len + n >= s->cap) {
-        s->overflow = true;
-        return;
-    }
-    memcpy(s->buf + s->len, str, n);
-    s->len += n;
-    s->buf[s->len] = '\0';
-}
-
-static void sb_uint(sb_t *s, unsigned v)
-{
-    char tmp[12];
-    size_t i = sizeof(tmp) - 1;
-    tmp[i] = '\0';
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    sb_put(s, tmp + i);
-}
-
-static const char *status_line(uint16_t status, const char **code)
+/* The answer goes through the one response-head formatter (app/http/http_response.h). */
+static const char *error_code(uint16_t status)
 {
     switch (status) {
     case 403:
-        *code = "forbidden";
-        return "403 Forbidden";
+        return "forbidden";
     case 405:
-        *code = "method_not_allowed";
-        return "405 Method Not Allowed";
+        return "method_not_allowed";
     case 426:
-        *code = "upgrade_required";
-        return "426 Upgrade Required";
+        return "upgrade_required";
     default:
-        *code = "bad_request";
-        return "400 Bad Request";
+        return "bad_request";
     }
 }
 
 size_t ws_handshake_response(const ws_handshake_t *hs, char *buf, size_t cap)
 {
-    sb_t s = {buf, cap, 0, cap == 0};
     if (cap) buf[0] = '\0';
     if (hs->status == 101) {
-        sb_put(&s, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                   "Connection: Upgrade\r\nSec-WebSocket-Accept: ");
-        sb_put(&s, hs->accept);
-        if (hs->protocol) {
-            sb_put(&s, "\r\nSec-WebSocket-Protocol: ");
-            sb_put(&s, hs->protocol);
+        /* "Upgrade: websocket", the accept value and the subprotocol: at most 160 bytes. */
+        char extra[160];
+        size_t n = 0;
+        const char *parts[] = {"Upgrade: websocket\r\nSec-WebSocket-Accept: ",
+                               hs->accept,
+                               "\r\n",
+                               hs->protocol ? "Sec-WebSocket-Protocol: " : "",
+                               hs->protocol ? hs->protocol : "",
+                               hs->protocol ? "\r\n" : ""};
+        for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+            size_t k = strlen(parts[i]);
+            if (n + k >= sizeof extra) return 0;
+            memcpy(extra + n, parts[i], k);
+            n += k;
         }
-        sb_put(&s, "\r\n\r\n");
-        return s.overflow ? 0 : s.len;
+        extra[n] = '\0';
+        http_head_t h = {.status = 101,
+                         .cacheable = 1,
+                         .content_length = -1,
+                         .connection = "Upgrade",
+                         .extra_lines = extra};
+        int r = http_format_head(buf, cap, &h);
+        return r > 0 ? (size_t)r : 0;
     }
-    const char *code;
-    const char *line = status_line(hs->status, &code);
-    const char *msg = hs->error ? hs->error : "bad WebSocket handshake";
-    /* {"error":{"code":"","message":""}} is 34 bytes around the two strings, which are
-     * static and need no escaping. */
-    unsigned body_len = (unsigned)(34 + strlen(code) + strlen(msg));
-    sb_put(&s, "HTTP/1.1 ");
-    sb_put(&s, line);
-    sb_put(&s, "\r\n");
-    if (hs->status == 426) sb_put(&s, "Sec-WebSocket-Version: 13\r\nUpgrade: websocket\r\n");
-    if (hs->status == 405) sb_put(&s, "Allow: GET\r\n");
-    sb_put(&s, "Content-Type: application/json\r\nConnection: close\r\nContent-Length: ");
-    sb_uint(&s, body_len);
-    sb_put(&s, "\r\n\r\n{\"error\":{\"code\":\"");
-    sb_put(&s, code);
-    sb_put(&s, "\",\"message\":\"");
-    sb_put(&s, msg);
-    sb_put(&s, "\"}}");
-    return s.overflow ? 0 : s.len;
+    http_error_t e = {.status = hs->status,
+                      .code = error_code(hs->status),
+                      .message = hs->error ? hs->error : "bad WebSocket handshake"};
+    const char *xn = hs->status == 426   ? "Sec-WebSocket-Version"
+                     : hs->status == 405 ? "Allow"
+                                         : NULL;
+    const char *xv = hs->status == 426 ? "13" : "GET";
+    int r = http_format_error(buf, cap, &e, 0, xn, xn ? xv : NULL);
+    return r > 0 ? (size_t)r : 0;
 }

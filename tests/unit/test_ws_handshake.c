@@ -125,10 +125,20 @@ static void test_responses(void **state)
     ws_handshake_check(&r, &pol, &hs);
     size_t n = ws_handshake_response(&hs, buf, sizeof(buf));
     assert_int_equal(n, strlen(buf));
-    assert_string_equal(buf, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                             "Connection: Upgrade\r\n"
-                             "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
-                             "Sec-WebSocket-Protocol: chat\r\n\r\n");
+    /* The status line first, these four header lines in any order (RFC 9110 §5.3), then the
+     * empty line; nothing else but a Content-Length-free head. */
+    static const char *const lines[] = {
+        "\r\nUpgrade: websocket\r\n", "\r\nConnection: Upgrade\r\n",
+        "\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n",
+        "\r\nSec-WebSocket-Protocol: chat\r\n"};
+    assert_memory_equal(buf, "HTTP/1.1 101 Switching Protocols\r\n", 34);
+    size_t want = 32 + 2; /* status line with its CRLF */
+    for (size_t i = 0; i < 4; i++) {
+        assert_non_null(strstr(buf, lines[i]));
+        want += strlen(lines[i]) - 2;
+    }
+    assert_int_equal(n, want + 2);
+    assert_string_equal(buf + n - 4, "\r\n\r\n");
     assert_int_equal(ws_handshake_response(&hs, buf, 20), 0); /* too small: refused */
 
     strcpy(r.ws_version, "8");
