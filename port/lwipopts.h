@@ -36,7 +36,7 @@
 
 #define TCP_MSS 1460
 /* Advertised receive window per connection. Input that waits behind back-pressure is held
- * (in the heap, see rx_park in app/http/server.c) up to this much per connection, so it is
+ * (in the heap, see rx_park in app/net/conn_in.c) up to this much per connection, so it is
  * kept small: 8 connections can hold a full window at once in the heap. */
 #define TCP_WND            (2 * TCP_MSS)
 #define TCP_SND_BUF        (4 * TCP_MSS) /* most unacked + queued bytes per connection */
