@@ -13,9 +13,17 @@ export EDGE_TARGET="http://$SIM_DEV_IP:80"
 log=$(mktemp)
 inns() { ip netns exec "$SIM_NS" "$@"; }
 
+# E2E_FILES (space-separated paths or globs) runs only those files; default: every file.
+want() { # file -> true when E2E_FILES selects it
+  [ -z "${E2E_FILES:-}" ] && return 0
+  local w
+  for w in $E2E_FILES; do case $f in $w) return 0 ;; esac; done
+  return 1
+}
 # node's test runner, TAP output, one file at a time so that a slow file cannot hide another.
 for f in tests/e2e/*.mjs; do
   case $f in */target.mjs) continue ;; esac
+  want || continue
   echo "-- $f"
   inns timeout 600 node --test --test-reporter=tap "$f" >"$log" 2>&1
   grep -E '^# (pass|fail)' "$log"
@@ -26,6 +34,7 @@ done
 # Python clients (Debian's packages, system interpreter); each prints "N passed, N failed".
 for f in tests/e2e/*_test.py; do
   [ -f "$f" ] || continue
+  want || continue
   echo "-- $f"
   inns timeout 600 /usr/bin/python3 "$f" >"$log" 2>&1
   tail -n 5 "$log"

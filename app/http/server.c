@@ -21,10 +21,9 @@
 #include "lwip/tcp.h"
 
 static conn_t conns[MAX_CONNS];
-/* The listener is a raw TCP PCB, and accepted PCBs are wrapped into altcp here: lwIP 2.1's
- * altcp listener dereferences the NULL PCB that tcp_listen_input passes when no PCB is
- * free, so a SYN flood would crash it. */
-static struct tcp_pcb *listener;
+/* An altcp listener: lwIP 2.2's altcp_tcp_accept ignores the NULL PCB that tcp_listen_input
+ * reports when no PCB is free (2.1 dereferenced it, so this was a raw TCP listener then). */
+static struct altcp_pcb *listener;
 static http_server_stats_t stats;
 
 /* Request bodies, and responses that TCP could not take at once, borrow these. */
@@ -612,18 +611,12 @@ static void refuse(struct altcp_pcb *pcb)
     if (altcp_close(pcb) != ERR_OK) altcp_abort(pcb);
 }
 
-static err_t on_accept(void *arg, struct tcp_pcb *tpcb, err_t err)
+static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 {
     (void)arg;
-    if (err != ERR_OK || tpcb == NULL) {
-        stats.refused++; /* no PCB for this SYN: the peer retries or gives up */
-        return ERR_VAL;
-    }
-    struct altcp_pcb *pcb = altcp_tcp_wrap(tpcb);
-    if (pcb == NULL) {
+    if (err != ERR_OK || pcb == NULL) {
         stats.refused++;
-        tcp_abort(tpcb);
-        return ERR_ABRT;
+        return ERR_VAL;
     }
     conn_t *c = NULL;
     for (int i = 0; i < MAX_CONNS; i++) {
@@ -668,17 +661,18 @@ void http_server_init(void)
 
 int http_server_start(uint16_t port)
 {
-    struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
-    if (!pcb || tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK) {
+    struct altcp_pcb *pcb = altcp_tcp_new_ip_type(IPADDR_TYPE_V4);
+    if (!pcb || altcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK) {
         LOGE("http: cannot bind port %u", port);
+        if (pcb) altcp_close(pcb);
         return -1;
     }
-    listener = tcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG);
+    listener = altcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG);
     if (!listener) {
         LOGE("http: cannot listen");
         return -1;
     }
-    tcp_accept(listener, on_accept);
+    altcp_accept(listener, on_accept);
     return 0;
 }
 
@@ -687,7 +681,7 @@ void http_server_stop(void)
     for (int i = 0; i < MAX_CONNS; i++)
         conn_close(&conns[i]);
     if (listener) {
-        tcp_close(listener);
+        altcp_close(listener);
         listener = NULL;
     }
 }
