@@ -20,7 +20,7 @@ LWIP_DIR := $(TP)/lwip/src
 LWIP_SRC := $(addprefix $(LWIP_DIR)/core/,init.c def.c inet_chksum.c ip.c mem.c memp.c netif.c \
               pbuf.c stats.c sys.c altcp.c altcp_alloc.c altcp_tcp.c tcp.c tcp_in.c tcp_out.c \
               timeouts.c udp.c) \
-            $(addprefix $(LWIP_DIR)/core/ipv4/,dhcp.c etharp.c icmp.c ip4.c ip4_addr.c ip4_frag.c) \
+            $(addprefix $(LWIP_DIR)/core/ipv4/,acd.c dhcp.c etharp.c icmp.c ip4.c ip4_addr.c ip4_frag.c) \
             $(LWIP_DIR)/netif/ethernet.c
 MBEDTLS_SRC := $(wildcard $(TP)/mbedtls/library/*.c)
 MBEDTLS_SRC := $(filter-out %/net_sockets.c %/psa_its_file.c %/entropy_poll.c %/timing.c,$(MBEDTLS_SRC))

@@ -323,10 +323,10 @@ void http_server_init(void)
     memset(&stats, 0, sizeof stats);
 }
 
-int http_server_start(uint16_t port, http_handler_t h, conn_wrap_fn wrap)
+int http_server_start(uint16_t port, http_handler_t h, struct altcp_allocator_s *alloc)
 {
     handler = h;
-    return conn_listen(port, &http_proto, wrap);
+    return conn_listen(port, &http_proto, alloc);
 }
 
 void http_server_stop(void)

@@ -23,8 +23,8 @@ typedef struct {
 } http_server_stats_t;
 
 void http_server_init(void);
-/* Listen on port and pass every request to handler; wrap as for conn_listen (NULL: TCP). */
-int http_server_start(uint16_t port, http_handler_t handler, conn_wrap_fn wrap);
+/* Listen on port and pass every request to handler; alloc as for conn_listen (NULL: TCP). */
+int http_server_start(uint16_t port, http_handler_t handler, struct altcp_allocator_s *alloc);
 void http_server_stop(void);
 const http_server_stats_t *http_server_stats(void);
 

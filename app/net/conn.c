@@ -13,13 +13,12 @@
 static conn_t conns[MAX_CONNS];
 conn_stats_t conn_stats_;
 
-/* A listener is a raw TCP PCB, and accepted PCBs are wrapped into altcp here: lwIP 2.1's
- * altcp listener dereferences the NULL PCB that tcp_listen_input passes when no PCB is
- * free, so a SYN flood would crash it. */
+/* An altcp listener: lwIP 2.2's altcp_tcp_accept ignores the NULL PCB that tcp_listen_input
+ * reports when no PCB is free (2.1 dereferenced it, so this was a raw TCP listener then).
+ * The allocator makes it plain TCP or TLS; accepted PCBs come already wrapped. */
 typedef struct {
-    struct tcp_pcb *pcb;
+    struct altcp_pcb *pcb;
     const conn_proto_t *proto;
-    conn_wrap_fn wrap;
 } listener_t;
 static listener_t listeners[CONN_LISTENERS];
 
@@ -250,18 +249,12 @@ static void refuse(struct altcp_pcb *pcb, const conn_proto_t *proto)
     if (altcp_close(pcb) != ERR_OK) altcp_abort(pcb);
 }
 
-static err_t on_accept(void *arg, struct tcp_pcb *tpcb, err_t err)
+static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 {
     const listener_t *l = arg;
-    if (err != ERR_OK || tpcb == NULL) {
+    if (err != ERR_OK || pcb == NULL) {
         conn_stats_.refused++; /* no PCB for this SYN: the peer retries or gives up */
         return ERR_VAL;
-    }
-    struct altcp_pcb *pcb = l->wrap ? l->wrap(tpcb) : altcp_tcp_wrap(tpcb);
-    if (pcb == NULL) {
-        conn_stats_.refused++;
-        tcp_abort(tpcb);
-        return ERR_ABRT;
     }
     conn_t *c = NULL;
     for (int i = 0; i < MAX_CONNS; i++) {
@@ -307,7 +300,7 @@ void conn_init(void)
     memset(&conn_stats_, 0, sizeof conn_stats_);
 }
 
-int conn_listen(uint16_t port, const conn_proto_t *proto, conn_wrap_fn wrap)
+int conn_listen(uint16_t port, const conn_proto_t *proto, altcp_allocator_t *alloc)
 {
     listener_t *l = NULL;
     for (int i = 0; i < CONN_LISTENERS && !l; i++)
@@ -316,22 +309,22 @@ int conn_listen(uint16_t port, const conn_proto_t *proto, conn_wrap_fn wrap)
         LOGE("conn: no listener slot for port %u (CONN_LISTENERS %d)", port, CONN_LISTENERS);
         return -1;
     }
-    struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
-    if (!pcb || tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK) {
+    struct altcp_pcb *pcb =
+        alloc ? altcp_new_ip_type(alloc, IPADDR_TYPE_V4) : altcp_tcp_new_ip_type(IPADDR_TYPE_V4);
+    if (!pcb || altcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK) {
         LOGE("conn: cannot bind port %u", port);
-        if (pcb) tcp_close(pcb);
+        if (pcb) altcp_close(pcb);
         return -1;
     }
-    struct tcp_pcb *lp = tcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG);
+    struct altcp_pcb *lp = altcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG);
     if (!lp) {
         LOGE("conn: cannot listen on port %u", port);
         return -1;
     }
     l->pcb = lp;
     l->proto = proto;
-    l->wrap = wrap;
-    tcp_arg(lp, l);
-    tcp_accept(lp, on_accept);
+    altcp_arg(lp, l);
+    altcp_accept(lp, on_accept);
     return 0;
 }
 
@@ -340,7 +333,7 @@ void conn_shutdown(void)
     for (int i = 0; i < MAX_CONNS; i++)
         conn_close(&conns[i]);
     for (int i = 0; i < CONN_LISTENERS; i++) {
-        if (listeners[i].pcb) tcp_close(listeners[i].pcb);
+        if (listeners[i].pcb) altcp_close(listeners[i].pcb);
         listeners[i].pcb = NULL;
     }
 }

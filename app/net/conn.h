@@ -18,7 +18,7 @@
 #include "app/config.h"
 
 struct altcp_pcb;
-struct tcp_pcb;
+struct altcp_allocator_s;
 
 typedef struct conn conn_t;
 
@@ -61,13 +61,10 @@ typedef struct {
     uint32_t slots_used, slots_peak, spills, rx_aborts;
 } conn_stats_t;
 
-/* Wraps an accepted TCP PCB into the altcp PCB the connection uses (TLS, for example).
- * NULL wrap: plain TCP. Returns NULL to refuse. */
-typedef struct altcp_pcb *(*conn_wrap_fn)(struct tcp_pcb *tpcb);
-
 void conn_init(void);
-/* Accept connections on port; each starts with proto. Returns 0, or -1. */
-int conn_listen(uint16_t port, const conn_proto_t *proto, conn_wrap_fn wrap);
+/* Accept connections on port; each starts with proto. alloc makes the listener (lwIP's
+ * altcp allocator: TLS, for example); NULL for plain TCP. Returns 0, or -1. */
+int conn_listen(uint16_t port, const conn_proto_t *proto, struct altcp_allocator_s *alloc);
 /* Close every connection and listener. */
 void conn_shutdown(void);
 /* Timeouts, pending output and protocol ticks; returns non-zero if work is pending. */

@@ -47,7 +47,7 @@ int ws_accept_key(const char *key, char out[WS_ACCEPT_LEN + 1])
     memcpy(cat, key, 24);
     memcpy(cat + 24, ws_guid, sizeof(ws_guid) - 1);
     unsigned char digest[20];
-    if (mbedtls_sha1_ret(cat, sizeof(cat), digest) != 0) return -1;
+    if (mbedtls_sha1(cat, sizeof(cat), digest) != 0) return -1;
     size_t olen = 0;
     if (mbedtls_base64_encode((unsigned char *)out, WS_ACCEPT_LEN + 1, &olen, digest, 20) != 0 ||
         olen != WS_ACCEPT_LEN)
