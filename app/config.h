@@ -98,6 +98,11 @@
 #define WS_CLOSE_TIMEOUT_MS 3000u
 #endif
 
+/* Replies of the /ws JSON protocol (errors, pong, unsubscribed) are formatted into one
+ * shared buffer and sent whole; the longest (an error naming a field) is about 200 B. 384 B.
+ * Events are not built here: they are rendered into the TCP window as it opens. */
+#define WS_API_REPLY_MAX 384
+
 /* ---- Generator --------------------------------------------------------------------- */
 
 /* Multiply-accumulates per gen_slice() call. Work is cut into units of at most
