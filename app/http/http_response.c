@@ -214,7 +214,7 @@ void http_error_members(sink_t *s, const http_error_t *e)
     sink_json_str(s, e->message ? e->message : http_reason(e->status));
 }
 
-static void put_error_body(sink_t *s, const http_error_t *e)
+void http_error_body(sink_t *s, const http_error_t *e)
 {
     sink_str(s, "{\"error\":{");
     http_error_members(s, e);
@@ -225,7 +225,7 @@ int http_format_error_body(char *out, size_t cap, const http_error_t *e)
 {
     writer_t w;
     writer_init(&w, out, cap);
-    put_error_body(&w.s, e);
+    http_error_body(&w.s, e);
     return finish(&w);
 }
 
@@ -235,7 +235,7 @@ int http_format_error(char *out, size_t cap, const http_error_t *e, int keep_ali
     /* measure the body first: its length goes into the head */
     sink_t count;
     sink_init(&count, NULL, 0, 0);
-    put_error_body(&count, e);
+    http_error_body(&count, e);
 
     http_head_t h = {
         .status = e->status,
@@ -249,6 +249,6 @@ int http_format_error(char *out, size_t cap, const http_error_t *e, int keep_ali
     writer_init(&w, out, cap);
     if (count.pos > INT32_MAX) w.bad = true;
     put_head(&w, &h);
-    put_error_body(&w.s, e);
+    http_error_body(&w.s, e);
     return finish(&w);
 }

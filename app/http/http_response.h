@@ -51,4 +51,7 @@ int http_format_error(char *out, size_t cap, const http_error_t *e, int keep_ali
  * the one error shape, inside {"error":{...}} here and {"type":"error",...} on /ws. */
 void http_error_members(sink_t *s, const http_error_t *e);
 
+/* {"error":{...}} into a sink (what http_format_error_body() writes). */
+void http_error_body(sink_t *s, const http_error_t *e);
+
 #endif

@@ -3,6 +3,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "app/http/http_response.h"
+#include "app/util/sink.h"
 #include "mbedtls/base64.h"
 #include "mbedtls/sha1.h"
 
@@ -105,38 +107,6 @@ uint16_t ws_handshake_check(const http_request_t *req, const ws_handshake_policy
     return 101;
 }
 
-/* A bounded string builder: formatting without stdio keeps float support out of small
- * libc builds. */
-typedef struct {
-    char *buf;
-    size_t cap, len;
-    bool overflow;
-} sb_t;
-
-static void sb_put(sb_t *s, const char *str)
-{
-    size_t n = strlen(str);
-    if (s->len + n >= s->cap) {
-        s->overflow = true;
-        return;
-    }
-    memcpy(s->buf + s->len, str, n);
-    s->len += n;
-    s->buf[s->len] = '\0';
-}
-
-static void sb_uint(sb_t *s, unsigned v)
-{
-    char tmp[12];
-    size_t i = sizeof(tmp) - 1;
-    tmp[i] = '\0';
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    sb_put(s, tmp + i);
-}
-
 static const char *status_line(uint16_t status, const char **code)
 {
     switch (status) {
@@ -157,36 +127,40 @@ static const char *status_line(uint16_t status, const char **code)
 
 size_t ws_handshake_response(const ws_handshake_t *hs, char *buf, size_t cap)
 {
-    sb_t s = {buf, cap, 0, cap == 0};
-    if (cap) buf[0] = '\0';
+    sink_t s;
+    sink_init(&s, buf, cap ? cap - 1 : 0, 0); /* room for the NUL */
     if (hs->status == 101) {
-        sb_put(&s, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                   "Connection: Upgrade\r\nSec-WebSocket-Accept: ");
-        sb_put(&s, hs->accept);
+        sink_str(&s, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Accept: ");
+        sink_str(&s, hs->accept);
         if (hs->protocol) {
-            sb_put(&s, "\r\nSec-WebSocket-Protocol: ");
-            sb_put(&s, hs->protocol);
+            sink_str(&s, "\r\nSec-WebSocket-Protocol: ");
+            sink_str(&s, hs->protocol);
         }
-        sb_put(&s, "\r\n\r\n");
-        return s.overflow ? 0 : s.len;
+        sink_str(&s, "\r\n\r\n");
+    } else {
+        const char *code;
+        const char *line = status_line(hs->status, &code);
+        http_error_t e = {.status = hs->status,
+                          .code = code,
+                          .message = hs->error ? hs->error : "bad WebSocket handshake"};
+        sink_t body; /* measured first: its length goes into the head */
+        sink_init(&body, NULL, 0, 0);
+        http_error_body(&body, &e);
+        sink_str(&s, "HTTP/1.1 ");
+        sink_str(&s, line);
+        sink_str(&s, "\r\n");
+        if (hs->status == 426) sink_str(&s, "Sec-WebSocket-Version: 13\r\nUpgrade: websocket\r\n");
+        if (hs->status == 405) sink_str(&s, "Allow: GET\r\n");
+        sink_str(&s, "Content-Type: application/json\r\nConnection: close\r\nContent-Length: ");
+        sink_u32(&s, (uint32_t)body.pos);
+        sink_str(&s, "\r\n\r\n");
+        http_error_body(&s, &e);
     }
-    const char *code;
-    const char *line = status_line(hs->status, &code);
-    const char *msg = hs->error ? hs->error : "bad WebSocket handshake";
-    /* {"error":{"code":"","message":""}} is 34 bytes around the two strings, which are
-     * static and need no escaping. */
-    unsigned body_len = (unsigned)(34 + strlen(code) + strlen(msg));
-    sb_put(&s, "HTTP/1.1 ");
-    sb_put(&s, line);
-    sb_put(&s, "\r\n");
-    if (hs->status == 426) sb_put(&s, "Sec-WebSocket-Version: 13\r\nUpgrade: websocket\r\n");
-    if (hs->status == 405) sb_put(&s, "Allow: GET\r\n");
-    sb_put(&s, "Content-Type: application/json\r\nConnection: close\r\nContent-Length: ");
-    sb_uint(&s, body_len);
-    sb_put(&s, "\r\n\r\n{\"error\":{\"code\":\"");
-    sb_put(&s, code);
-    sb_put(&s, "\",\"message\":\"");
-    sb_put(&s, msg);
-    sb_put(&s, "\"}}");
-    return s.overflow ? 0 : s.len;
+    if (!cap || sink_overflowed(&s)) {
+        if (cap) buf[0] = '\0';
+        return 0;
+    }
+    buf[s.n] = '\0';
+    return s.n;
 }
