@@ -1,12 +1,12 @@
 /* POST /api/warmup: runs a one-step generation through the queue and answers when it is
  * done, with the time it took; a way to check (and time) the whole generator path. The
  * connection waits without blocking anything: the superloop keeps serving meanwhile. */
-#include <stdio.h>
 #include <string.h>
 
 #include "app/api/handlers.h"
 #include "app/board.h"
 #include "app/jobs/jobs.h"
+#include "app/util/sink.h"
 
 typedef struct {
     int8_t job;
@@ -34,18 +34,31 @@ static int p_tick(conn_t *c, uint32_t now)
     int ok = !gone && j->state == JOB_DONE;
     uint32_t gen_ms = ok ? j->finished_ms - j->started_ms : 0;
     char body[192], head[192];
-    int bn = snprintf(body, sizeof body,
-                      "{\"status\":\"%s\",\"services\":{\"generator\":{\"status\":\"%s\","
-                      "\"time_ms\":%lu}},\"total_time_ms\":%lu}",
-                      ok ? "ok" : "degraded", ok ? "ready" : "error", (unsigned long)gen_ms,
-                      (unsigned long)(now - st->t0));
-    int hn = snprintf(head, sizeof head,
-                      "HTTP/1.1 %s\r\nServer: edgeartist\r\nContent-Type: application/json\r\n"
-                      "Cache-Control: no-store\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
-                      ok ? "200 OK" : "503 Service Unavailable", bn);
-    if (conn_space(c) < (size_t)(hn + bn)) return 0; /* try again next pass */
-    conn_write(c, head, (size_t)hn);
-    conn_write(c, body, (size_t)bn);
+    sink_t bs, hs;
+    sink_init(&bs, body, sizeof body, 0);
+    sink_str(&bs,
+             ok ? "{\"status\":\"ok\",\"services\":{\"generator\":{\"status\":\"ready\""
+                : "{\"status\":\"degraded\",\"services\":{\"generator\":{\"status\":\"error\"");
+    sink_str(&bs, ",\"time_ms\":");
+    sink_u32(&bs, gen_ms);
+    sink_str(&bs, "}},\"total_time_ms\":");
+    sink_u32(&bs, now - st->t0);
+    sink_str(&bs, "}");
+    sink_init(&hs, head, sizeof head, 0);
+    sink_str(&hs, "HTTP/1.1 ");
+    sink_str(&hs, ok ? "200 OK" : "503 Service Unavailable");
+    sink_str(&hs, "\r\nServer: edgeartist\r\nContent-Type: application/json\r\n"
+                  "Cache-Control: no-store\r\nContent-Length: ");
+    sink_u32(&hs, (uint32_t)bs.pos);
+    sink_str(&hs, "\r\nConnection: close\r\n\r\n");
+    if (sink_overflowed(&bs) || sink_overflowed(&hs)) { /* cannot happen: fixed text, 2 numbers */
+        conn_close_later(c);
+        return 0;
+    }
+    size_t hn = hs.n, bn = bs.n;
+    if (conn_space(c) < hn + bn) return 0; /* try again next pass */
+    conn_write(c, head, hn);
+    conn_write(c, body, bn);
     conn_flush(c);
     conn_close_later(c);
     return 0;
