@@ -1,6 +1,9 @@
-/* Every compile-time capacity of the firmware, with what it costs in RAM.
- * A board may lower a value by defining it before this header is included
- * (board/<name>/board_config.h is passed with -include). `make size` prints the totals. */
+/* Every compile-time capacity of the firmware, with what it costs in RAM. A board may lower
+ * a value guarded by #ifndef: its board.mk adds
+ * -DEDGE_BOARD_CONFIG='"board/<name>/board_config.h"' to BOARD_DEFS, and that header is
+ * included first (no board does today). Values without a guard are fixed by a protocol or
+ * by the model. `make size` prints the totals. Capacities of lwIP itself (pools, heap,
+ * windows) are in port/lwipopts.h. Limits that depend on each other are checked at the end. */
 #ifndef EDGE_CONFIG_H
 #define EDGE_CONFIG_H
 
@@ -10,9 +13,11 @@
 
 /* ---- Connections ------------------------------------------------------------------ */
 
-/* Simultaneous TCP connections served (HTTP, WebSocket, SSE, Socket.IO). Each costs one
- * conn_t (~0.7 KB, see app/http/conn.h) plus lwIP's TCP PCB (~0.2 KB). One more PCB is
- * kept so that the connection past the limit can be answered with 503 and closed. */
+/* Simultaneous TCP connections served (HTTP, WebSocket, SSE). Each costs one conn_t
+ * (app/net/conn_internal.h: 1064 B on the Cortex-M4, most of it CONN_STATE_SIZE below for
+ * the HTTP parser or a protocol's state) plus lwIP's TCP PCB (164 B) and altcp wrapper (44 B).
+ * Spare PCBs (MEMP_NUM_TCP_PCB in port/lwipopts.h) let the connection past the limit be answered
+ * with 503 and closed. */
 #ifndef MAX_CONNS
 #define MAX_CONNS 32
 #endif
@@ -48,7 +53,10 @@
  * buffer): 256 B. */
 #define CONN_REFUSAL_MAX 256
 
-/* TLS sessions at once (mbedTLS heap in port/, ~36 KB each). */
+/* Planned, not built: TLS sessions at once. Nothing uses it yet (LWIP_ALTCP_TLS is 0 in
+ * port/lwipopts.h and mbedTLS is built for SHA-1, base64 and CTR-DRBG only). When HTTPS and
+ * WSS land it will size mbedTLS's static heap in port/ (memory_buffer_alloc, ~36 KB a
+ * session: the 80 KB TLS budget of docs/design.md for 2). */
 #ifndef MAX_TLS
 #define MAX_TLS 2
 #endif
@@ -61,6 +69,17 @@
 
 /* Request target (path and query), kept per connection: 256 B x MAX_CONNS = 8 KB. */
 #define HTTP_TARGET_MAX 256
+
+/* Header values the parser keeps, per connection (http_request_t, inside conn_t): a longer
+ * value is cut to fit, except where its exact value matters (app/http/http_parser.h).
+ * 64 + 64 + 128 + 64 + 24 + 64 = 408 B x MAX_CONNS = 13 KB. Sec-WebSocket-Key and -Version
+ * have fixed sizes of their own (RFC 6455). */
+#define HTTP_HOST_MAX          64  /* Host */
+#define HTTP_CONTENT_TYPE_MAX  64  /* Content-Type */
+#define HTTP_ORIGIN_MAX        128 /* Origin */
+#define HTTP_WS_PROTOCOL_MAX   64  /* Sec-WebSocket-Protocol, as offered */
+#define HTTP_LAST_EVENT_ID_MAX 24  /* Last-Event-ID: a uint32 with room for white space */
+#define HTTP_ACCEPT_MAX        64  /* Accept: only its start is used */
 
 /* Largest request body (Content-Length). Larger gets 413. Bodies are read into the
  * connections' pool slots (CONN_SLOTS above), so this costs no RAM of its own. */
@@ -90,7 +109,8 @@
  * long jobs), then answers 503. No RAM. */
 #define WARMUP_TIMEOUT_MS 60000
 
-/* One shared buffer formats a response (JSON documents, a PNG) at a time: 4 KB. */
+/* One shared buffer formats a response (JSON documents, a PNG) at a time: 4 KB. It must
+ * hold a whole PNG (GEN_PNG_MAX, checked in app/api/jobs_api.c). */
 #define HTTP_SCRATCH_SIZE 4096
 
 /* ---- WebSocket --------------------------------------------------------------------- */
@@ -98,7 +118,9 @@
 /* Receive buffer inside each ws_conn_t. A data message whose payload fits is delivered
  * whole (one callback, already unmasked and UTF-8 checked); a larger one is delivered in
  * chunks of at most this size (begin/data/end flags), so no connection ever holds a whole
- * large message. 512 B x MAX_CONNS (32) = 16 KB. */
+ * large message. It lives in ws_conn_t, inside the connection's CONN_STATE_SIZE
+ * (app/net/conn.h; app/stream/ws_endpoint.c checks that it fits), so it costs no RAM beyond
+ * conn_t: raising it past ~800 B needs a larger CONN_STATE_SIZE, i.e. 32 x that growth. */
 #ifndef WS_RX_BUF
 #define WS_RX_BUF 512
 #endif
@@ -111,7 +133,7 @@
 
 /* Control frame payloads (ping, pong, close) are at most 125 bytes by RFC 6455 §5.5; each
  * connection keeps one so that a pong can echo its ping and a close reason can be checked
- * whole: 125 B x MAX_CONNS (32) = 4 KB. Not configurable. */
+ * whole (in ws_conn_t, inside CONN_STATE_SIZE like WS_RX_BUF). Not configurable. */
 #define WS_CTRL_MAX 125
 
 /* Keep-alive: a server ping is sent after this long without any byte from the peer
@@ -133,6 +155,11 @@
 #define WS_CLOSE_TIMEOUT_MS 3000u
 #endif
 
+/* Replies of the /ws JSON protocol (errors, pong, unsubscribed) are formatted into one
+ * shared buffer and sent whole; the longest (an error naming a field) is about 200 B. 384 B.
+ * Events are not built here: they are rendered into the TCP window as it opens. */
+#define WS_API_REPLY_MAX 384
+
 /* ---- Generator --------------------------------------------------------------------- */
 
 /* Multiply-accumulates per gen_slice() call. Work is cut into units of at most
@@ -147,10 +174,36 @@
 #define GEN_SLICE_BUDGET 131072u
 #endif
 
+/* ---- Requests ---------------------------------------------------------------------- */
+
+/* Bytes of a prompt or negative prompt, NUL included; a longer one is refused with 400
+ * ("at most 255 bytes", app/api/gen_request.c). Each job record keeps both:
+ * 2 x 256 B x (MAX_JOBS_QUEUED + JOBS_KEPT) = 5 KB. Fixed: the API documents it. */
+#define GEN_PROMPT_MAX 256
+
+/* Unknown words of a prompt reported back in ignored_words, and the bytes kept of each (NUL
+ * included; longer words are cut). A parse (gen_parse_t) holds 8 x 24 = 192 B; it lives on
+ * the stack or in the generator's state, not per job. */
+#define GEN_IGNORED_MAX 8
+#define GEN_WORD_MAX    24
+
+/* Images one request may ask for (num_images 1..4) and so one job holds (an image slot
+ * index each in job_t). Every image a job asks for must find a slot: <= JOB_IMAGE_SLOTS. */
+#ifndef JOB_IMAGES_MAX
+#define JOB_IMAGES_MAX 4
+#endif
+
+/* An encoded image: PNG of a 32x32 RGB image in stored deflate blocks (3172 B, bound
+ * GEN_PNG_MAX = 3232 B in app/gen/gen.h). One static buffer of this size holds the PNG that
+ * previews and results are base64-encoded from when events are rendered; GET /api/images
+ * encodes into the HTTP scratch buffer instead. 3.2 KB. */
+#define PNG_BUF_MAX 3232
+
 /* ---- Jobs and events -------------------------------------------------------------- */
 
 /* Jobs accepted and not finished: the running one plus those waiting. One more gets 503.
- * Each job record is ~1.6 KB (request 0.5 KB, event ring 1 KB). */
+ * Each job record (job_t) is 1640 B: the request with its two prompts 0.5 KB, the event
+ * ring 1 KB. */
 #ifndef MAX_JOBS_QUEUED
 #define MAX_JOBS_QUEUED 4
 #endif
@@ -183,12 +236,29 @@
  * transport: 1 KB. Larger windows mean fewer render passes over a large event (a PNG). */
 #define SUBS_WINDOW 1024
 
-/* Server-Sent Events comment heartbeat. */
+/* Server-Sent Events comment heartbeat. No RAM. */
 #define SSE_HEARTBEAT_MS 15000
 
 /* ---- Logging ---------------------------------------------------------------------- */
 
 /* One formatted log line (static buffer, shared). */
 #define LOG_LINE_MAX 256
+
+/* ---- Limits that depend on each other ----------------------------------------------- */
+
+_Static_assert(JOB_IMAGES_MAX >= 1 && JOB_IMAGES_MAX <= JOB_IMAGE_SLOTS,
+               "a job's images must all find an image slot (JOB_IMAGES_MAX <= JOB_IMAGE_SLOTS)");
+_Static_assert(JOB_IMAGE_SLOTS <= 127 && MAX_JOBS_QUEUED + JOBS_KEPT <= 127,
+               "image slots and job indices are kept in int8_t");
+_Static_assert(MAX_JOBS_QUEUED >= 1 && JOBS_KEPT >= 1, "at least one job runs and one is kept");
+_Static_assert(EVENTS_PER_JOB >= 4, "a job's ring holds at least queued, started, one "
+                                    "progress and the final event");
+_Static_assert(HTTP_TARGET_MAX <= HTTP_HEADER_MAX, "the request line is part of the header limit");
+_Static_assert(WS_RX_BUF >= 125 && WS_RX_BUF <= 65535,
+               "ws_conn_t counts rx_buf in uint16_t; /ws messages need room to be useful");
+_Static_assert(WS_PING_INTERVAL_MS == 0 || WS_PEER_TIMEOUT_MS == 0 ||
+                   WS_PEER_TIMEOUT_MS > WS_PING_INTERVAL_MS,
+               "a live peer needs time to answer the keep-alive ping");
+_Static_assert(GEN_PROMPT_MAX >= 2 && GEN_WORD_MAX >= 2, "room for a character and the NUL");
 
 #endif

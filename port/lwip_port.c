@@ -5,7 +5,14 @@
 #include "app/board.h"
 #include "app/log.h"
 #include "lwip/arch.h"
+#include "lwip/opt.h"
 #include "lwip/sys.h"
+
+/* conn_space() (app/http/server.c) budgets every write from lwIP's heap and segment-pool
+ * statistics, and /api/health reports them: without these options lwIP would not keep the
+ * counters they read. */
+_Static_assert(LWIP_STATS != 0 && MEM_STATS != 0 && MEMP_STATS != 0,
+               "port/lwipopts.h must enable LWIP_STATS, MEM_STATS and MEMP_STATS");
 
 u32_t sys_now(void)
 {

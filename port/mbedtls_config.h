@@ -11,4 +11,15 @@
 #define MBEDTLS_CTR_DRBG_C
 #define MBEDTLS_NO_PLATFORM_ENTROPY
 
+/* mbedTLS 3.6 frees through mbedtls_free even where nothing is allocated (platform_util's
+ * zeroize-and-free): route it to functions of ours so that libc's heap is never referenced
+ * (`make check-heap`). Nothing here allocates: calloc fails (port/mbedtls_platform.c). */
+#include <stddef.h>
+#define MBEDTLS_PLATFORM_C
+#define MBEDTLS_PLATFORM_MEMORY
+#define MBEDTLS_PLATFORM_STD_CALLOC edge_tls_no_calloc
+#define MBEDTLS_PLATFORM_STD_FREE   edge_tls_no_free
+void *edge_tls_no_calloc(size_t n, size_t size);
+void edge_tls_no_free(void *p);
+
 #endif

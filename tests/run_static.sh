@@ -13,5 +13,8 @@ check "no heap in firmware objects (linux)" bash scripts/check_heap.sh linux
 check "no heap in firmware objects (mps2-an386)" bash scripts/check_heap.sh mps2-an386
 check "clang-format clean" bash scripts/check_format.sh
 check "no floating point in app/gen (linux, mps2-an386)" bash scripts/check_float.sh
+check "layering: no forbidden include (scripts/check_layers.sh)" bash scripts/check_layers.sh
+check "the layering check fails on forbidden includes" bash scripts/test_check_layers.sh
+check "check-heap and check-float fail on finds and on missing tools" bash scripts/test_check_tools.sh
 record static "$P" "$F"
 [ "$F" -eq 0 ]

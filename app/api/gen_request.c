@@ -87,7 +87,7 @@ int gen_request_from_json(const cJSON *obj, gen_request_t *req, uint8_t *num_ima
 
     v = cJSON_GetObjectItemCaseSensitive(obj, "num_images");
     if (v) {
-        if (whole(v, 1, GEN_IMAGES_MAX, &u) != 0)
+        if (whole(v, 1, JOB_IMAGES_MAX, &u) != 0)
             FAIL("num_images", "must be an integer from 1 to 4");
         *num_images = (uint8_t)u;
     }

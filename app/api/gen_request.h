@@ -8,8 +8,6 @@
 #include "app/gen/gen.h"
 #include "cJSON.h"
 
-#define GEN_IMAGES_MAX 4
-
 typedef struct {
     const char *field;   /* the JSON field at fault, or NULL */
     const char *message; /* what is allowed */

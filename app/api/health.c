@@ -1,13 +1,15 @@
 /* GET /api/health: liveness plus the figures an operator needs to size the device: uptime,
  * connections, and every static pool's use and high-water mark. */
-#include <stdio.h>
+#include <stdint.h>
 
 #include "app/api/handlers.h"
+#include "app/api/health.h"
 #include "app/app.h"
 #include "app/board.h"
 #include "app/gen/gen.h"
 #include "app/jobs/jobs.h"
 #include "app/jobs/subs.h"
+#include "app/util/sink.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
 #include "port/json_arena.h"
@@ -22,77 +24,118 @@ static const pool_t pools[] = {
     {"pbuf_ref", MEMP_PBUF},   {"pbuf_pool", MEMP_PBUF_POOL}, {"timeouts", MEMP_SYS_TIMEOUT},
 };
 
-#define APPEND(...)                                                                                \
-    do {                                                                                           \
-        if (n < cap) n += (size_t)snprintf(out + n, cap - n, __VA_ARGS__);                         \
-    } while (0)
-
-static size_t format_pool(char *out, size_t cap, const char *name, unsigned used, unsigned peak,
-                          unsigned size, unsigned err)
+/* `"name":v` with the separator before it: pre is "," or "{" (or "" for the first member). */
+static void num(sink_t *s, const char *pre, const char *name, uint32_t v)
 {
-    size_t n = 0;
-    APPEND("\"%s\":{\"used\":%u,\"peak\":%u,\"size\":%u,\"failed\":%u}", name, used, peak, size,
-           err);
-    return n;
+    sink_str(s, pre);
+    sink_put(s, "\"", 1);
+    sink_str(s, name);
+    sink_put(s, "\":", 2);
+    sink_u32(s, v);
+}
+
+static void format_pool(sink_t *s, const char *name, uint32_t used, uint32_t peak, uint32_t size,
+                        uint32_t err)
+{
+    sink_put(s, "\"", 1);
+    sink_str(s, name);
+    sink_put(s, "\":", 2);
+    num(s, "{", "used", used);
+    num(s, ",", "peak", peak);
+    num(s, ",", "size", size);
+    num(s, ",", "failed", err);
+    sink_put(s, "}", 1);
+}
+
+static void render(sink_t *s)
+{
+    const http_server_stats_t *hs = http_server_stats();
+    board_net_stats_t ns;
+    board_net_stats(&ns);
+    sink_str(s, "{\"status\":\"ok\",\"board\":");
+    sink_json_str(s, board_name());
+    num(s, ",", "uptime_ms", board_now_ms());
+
+    sink_str(s, ",\"connections\":");
+    num(s, "{", "active", hs->active);
+    num(s, ",", "max", MAX_CONNS);
+    num(s, ",", "peak", hs->peak);
+    num(s, ",", "http", hs->http);
+    num(s, ",", "streams", hs->stream);
+    num(s, ",", "closing", hs->lingering);
+    num(s, ",", "accepted", hs->accepted);
+    num(s, ",", "refused", hs->refused);
+    num(s, ",", "timeouts", hs->timeouts_408);
+    num(s, ",", "spills", hs->spills);
+    num(s, ",", "input_aborts", hs->rx_aborts);
+
+    const app_loop_stats_t *ls = app_loop_stats();
+    sink_str(s, "},\"loop\":");
+    num(s, "{", "passes", ls->passes);
+    num(s, ",", "max_pass_us", ls->max_pass_us);
+
+    sink_str(s, "},\"generator\":{\"status\":");
+    sink_str(s, jobs_count(JOB_RUNNING) ? "\"busy\"" : "\"ready\"");
+    num(s, ",", "arena_bytes", (uint32_t)gen_arena_bytes());
+    num(s, ",", "longest_slice_macs", (uint32_t)gen_longest_slice_macs());
+
+    const jobs_stats_t *js = jobs_stats();
+    sink_str(s, "},\"jobs\":");
+    num(s, "{", "queued", (uint32_t)jobs_count(JOB_QUEUED));
+    num(s, ",", "running", (uint32_t)jobs_count(JOB_RUNNING));
+    num(s, ",", "kept", (uint32_t)(jobs_count(JOB_DONE) + jobs_count(JOB_FAILED)));
+    num(s, ",", "max_queued", MAX_JOBS_QUEUED);
+    num(s, ",", "created", js->created);
+    num(s, ",", "completed", js->completed);
+    num(s, ",", "failed", js->failed);
+    num(s, ",", "cancelled", js->cancelled);
+    num(s, ",", "rejected_full", js->rejected_full);
+
+    const subs_stats_t *ss = subs_stats();
+    sink_str(s, "},\"subscribers\":");
+    num(s, "{", "active", ss->active);
+    num(s, ",", "peak", ss->peak);
+    num(s, ",", "max", MAX_SUBS);
+    num(s, ",", "events_sent", ss->events_sent);
+
+    sink_str(s, "},\"network\":");
+    num(s, "{", "frames_in", ns.frames_in);
+    num(s, ",", "frames_out", ns.frames_out);
+    num(s, ",", "dropped_in", ns.dropped_in);
+    num(s, ",", "dropped_out", ns.dropped_out);
+
+    sink_str(s, "},\"memory\":{");
+    format_pool(s, "lwip_heap", lwip_stats.mem.used, lwip_stats.mem.max, lwip_stats.mem.avail,
+                lwip_stats.mem.err);
+    for (size_t i = 0; i < sizeof pools / sizeof pools[0]; i++) {
+        const struct stats_mem *m = lwip_stats.memp[pools[i].id];
+        sink_put(s, ",", 1);
+        format_pool(s, pools[i].name, m->used, m->max, m->avail, m->err);
+    }
+    sink_put(s, ",", 1);
+    format_pool(s, "http_body", hs->body_slots_used, hs->body_slots_peak, CONN_SLOTS, 0);
+    sink_put(s, ",", 1);
+    format_pool(s, "json_arena", (uint32_t)json_arena_used(), (uint32_t)json_arena_peak(),
+                JSON_ARENA_SIZE, 0);
+    sink_str(s, "}}");
+}
+
+int api_health_render(char *out, size_t cap)
+{
+    sink_t s;
+    sink_init(&s, out, cap, 0);
+    render(&s);
+    if (sink_overflowed(&s) || s.n > INT32_MAX) return -1;
+    return (int)s.n;
 }
 
 void api_health(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len)
 {
     (void)req, (void)body, (void)len;
-    char *out = http_scratch();
-    size_t cap = HTTP_SCRATCH_SIZE, n = 0;
-    const http_server_stats_t *hs = http_server_stats();
-    board_net_stats_t ns;
-    board_net_stats(&ns);
-    APPEND("{\"status\":\"ok\",\"board\":\"%s\",\"uptime_ms\":%lu,", board_name(),
-           (unsigned long)board_now_ms());
-    APPEND("\"connections\":{\"active\":%lu,\"max\":%d,\"peak\":%lu,\"http\":%lu,\"streams\":%lu,"
-           "\"closing\":%lu,\"accepted\":%lu,\"refused\":%lu,\"timeouts\":%lu,\"spills\":%lu,"
-           "\"input_aborts\":%lu},",
-           (unsigned long)hs->active, MAX_CONNS, (unsigned long)hs->peak, (unsigned long)hs->http,
-           (unsigned long)hs->stream, (unsigned long)hs->lingering, (unsigned long)hs->accepted,
-           (unsigned long)hs->refused, (unsigned long)hs->timeouts_408, (unsigned long)hs->spills,
-           (unsigned long)hs->rx_aborts);
-    const jobs_stats_t *js = jobs_stats();
-    const subs_stats_t *ss = subs_stats();
-    const app_loop_stats_t *ls = app_loop_stats();
-    APPEND("\"loop\":{\"passes\":%lu,\"max_pass_us\":%lu},", (unsigned long)ls->passes,
-           (unsigned long)ls->max_pass_us);
-    APPEND("\"generator\":{\"status\":\"%s\",\"arena_bytes\":%lu,\"longest_slice_macs\":%lu},",
-           jobs_count(JOB_RUNNING) ? "busy" : "ready", (unsigned long)gen_arena_bytes(),
-           (unsigned long)gen_longest_slice_macs());
-    APPEND("\"jobs\":{\"queued\":%d,\"running\":%d,\"kept\":%d,\"max_queued\":%d,"
-           "\"created\":%lu,\"completed\":%lu,\"failed\":%lu,\"cancelled\":%lu,"
-           "\"rejected_full\":%lu},",
-           jobs_count(JOB_QUEUED), jobs_count(JOB_RUNNING),
-           jobs_count(JOB_DONE) + jobs_count(JOB_FAILED), MAX_JOBS_QUEUED,
-           (unsigned long)js->created, (unsigned long)js->completed, (unsigned long)js->failed,
-           (unsigned long)js->cancelled, (unsigned long)js->rejected_full);
-    APPEND("\"subscribers\":{\"active\":%lu,\"peak\":%lu,\"max\":%d,\"events_sent\":%lu},",
-           (unsigned long)ss->active, (unsigned long)ss->peak, MAX_SUBS,
-           (unsigned long)ss->events_sent);
-    APPEND("\"network\":{\"frames_in\":%lu,\"frames_out\":%lu,\"dropped_in\":%lu,"
-           "\"dropped_out\":%lu},",
-           (unsigned long)ns.frames_in, (unsigned long)ns.frames_out, (unsigned long)ns.dropped_in,
-           (unsigned long)ns.dropped_out);
-    APPEND("\"memory\":{");
-    n += format_pool(out + n, cap - n, "lwip_heap", lwip_stats.mem.used, lwip_stats.mem.max,
-                     lwip_stats.mem.avail, lwip_stats.mem.err);
-    for (size_t i = 0; i < sizeof pools / sizeof pools[0]; i++) {
-        const struct stats_mem *m = lwip_stats.memp[pools[i].id];
-        APPEND(",");
-        n += format_pool(out + n, cap - n, pools[i].name, m->used, m->max, m->avail, m->err);
-    }
-    APPEND(",");
-    n += format_pool(out + n, cap - n, "http_body", hs->body_slots_used, hs->body_slots_peak,
-                     CONN_SLOTS, 0);
-    APPEND(",");
-    n += format_pool(out + n, cap - n, "json_arena", (unsigned)json_arena_used(),
-                     (unsigned)json_arena_peak(), JSON_ARENA_SIZE, 0);
-    APPEND("}}");
-    if (n >= cap) {
+    int n = api_health_render(http_scratch(), HTTP_SCRATCH_SIZE);
+    if (n < 0) {
         http_reply_error(c, 500, "internal", NULL, "health report too large", "");
         return;
     }
-    http_reply_json(c, 200, n);
+    http_reply_json(c, 200, (size_t)n);
 }

@@ -1,6 +1,5 @@
 /* The job REST API: POST /api/generate, GET and DELETE /api/jobs/<id>,
  * GET /api/images/<id>/<n>.png, POST /api/warmup. */
-#include <stdio.h>
 #include <string.h>
 
 #include "app/api/gen_request.h"
@@ -10,7 +9,11 @@
 #include "app/jobs/event_render.h"
 #include "app/jobs/jobs.h"
 #include "app/log.h"
+#include "app/util/sink.h"
 #include "port/json_arena.h"
+
+/* GET /api/images encodes its PNG into the HTTP scratch buffer. */
+_Static_assert(HTTP_SCRATCH_SIZE >= GEN_PNG_MAX, "HTTP_SCRATCH_SIZE must hold one PNG");
 
 static int is_json(const http_request_t *req)
 {
@@ -76,12 +79,16 @@ void api_generate(conn_t *c, const http_request_t *req, const uint8_t *body, siz
                          "Retry-After: 5\r\n");
         return;
     }
-    char *out = http_scratch();
-    int n = snprintf(out, HTTP_SCRATCH_SIZE,
-                     "{\"session_id\":\"%s\",\"status\":\"queued\",\"position\":%d,"
-                     "\"events\":\"/api/jobs/%s/events\",\"websocket\":\"/ws\"}",
-                     j->hex, jobs_position(j), j->hex);
-    http_reply(c, 202, "application/json", out, (size_t)n, HTTP_BODY_COPY, "");
+    sink_t s;
+    sink_init(&s, http_scratch(), HTTP_SCRATCH_SIZE, 0);
+    sink_str(&s, "{\"session_id\":\"");
+    sink_str(&s, j->hex);
+    sink_str(&s, "\",\"status\":\"queued\",\"position\":");
+    sink_i32(&s, jobs_position(j));
+    sink_str(&s, ",\"events\":\"/api/jobs/");
+    sink_str(&s, j->hex);
+    sink_str(&s, "/events\",\"websocket\":\"/ws\"}");
+    http_reply(c, 202, "application/json", http_scratch(), s.n, HTTP_BODY_COPY, "");
 }
 
 static job_t *job_or_404(conn_t *c, const char *hex)
@@ -133,7 +140,7 @@ void api_job_get(conn_t *c, const http_request_t *req, const uint8_t *body, size
     sink_str(&s, ",\"metadata\":");
     event_render_metadata(&s, j);
     sink_str(&s, "}");
-    if (s.pos > s.n) {
+    if (sink_overflowed(&s)) {
         http_reply_error(c, 500, "internal", NULL, "job report too large", "");
         return;
     }
@@ -151,10 +158,12 @@ void api_job_delete(conn_t *c, const http_request_t *req, const uint8_t *body, s
         http_reply_error(c, 409, "conflict", NULL, "the job has already finished", "");
         return;
     }
-    char *out = http_scratch();
-    int n = snprintf(out, HTTP_SCRATCH_SIZE, "{\"session_id\":\"%s\",\"status\":\"cancelled\"}",
-                     j->hex);
-    http_reply_json(c, 200, (size_t)n);
+    sink_t s;
+    sink_init(&s, http_scratch(), HTTP_SCRATCH_SIZE, 0);
+    sink_str(&s, "{\"session_id\":\"");
+    sink_str(&s, j->hex);
+    sink_str(&s, "\",\"status\":\"cancelled\"}");
+    http_reply_json(c, 200, s.n);
 }
 
 void api_image(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len)

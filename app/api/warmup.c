@@ -1,12 +1,12 @@
 /* POST /api/warmup: runs a one-step generation through the queue and answers when it is
  * done, with the time it took; a way to check (and time) the whole generator path. The
  * connection waits without blocking anything: the superloop keeps serving meanwhile. */
-#include <stdio.h>
 #include <string.h>
 
 #include "app/api/handlers.h"
 #include "app/board.h"
 #include "app/jobs/jobs.h"
+#include "app/util/sink.h"
 
 /* The request waits, deferred, for its job; the connection stays HTTP (keep-alive). What
  * it waits for is kept per connection: 8 B x MAX_CONNS (32) = 256 B. */
@@ -20,13 +20,17 @@ static warmup_state_t waits[MAX_CONNS];
 
 static void answer(conn_t *c, const warmup_state_t *w, int ok, uint32_t gen_ms, uint32_t now)
 {
-    char *out = http_scratch();
-    int n = snprintf(out, HTTP_SCRATCH_SIZE,
-                     "{\"status\":\"%s\",\"services\":{\"generator\":{\"status\":\"%s\","
-                     "\"time_ms\":%lu}},\"total_time_ms\":%lu}",
-                     ok ? "ok" : "degraded", ok ? "ready" : "error", (unsigned long)gen_ms,
-                     (unsigned long)(now - w->t0));
-    http_reply_json(c, ok ? 200 : 503, (size_t)n);
+    sink_t b;
+    sink_init(&b, http_scratch(), HTTP_SCRATCH_SIZE, 0);
+    sink_str(&b, ok ? "{\"status\":\"ok\",\"services\":{\"generator\":{\"status\":\"ready\""
+                    : "{\"status\":\"degraded\",\"services\":{\"generator\":{\"status\":"
+                      "\"error\"");
+    sink_str(&b, ",\"time_ms\":");
+    sink_u32(&b, gen_ms);
+    sink_str(&b, "}},\"total_time_ms\":");
+    sink_u32(&b, now - w->t0);
+    sink_str(&b, "}");
+    http_reply_json(c, ok ? 200 : 503, b.n); /* fixed text and two numbers: it fits */
 }
 
 static int w_poll(conn_t *c, void *arg, uint32_t now)

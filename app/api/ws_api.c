@@ -1,38 +1,79 @@
-/* GET /ws: the JSON protocol over WebSocket (and GET /ws/test, the echo endpoint). Client messages:
- * ping, subscribe (with last_event_id), unsubscribe, generate, cancel. The connection receives the
- * events of the jobs it follows; a malformed message gets an "error" message naming the problem and
- * the connection stays open. */
-#include <stdio.h>
+/* GET /ws: the JSON protocol over WebSocket (and GET /ws/test, the echo endpoint). Client
+ * messages: ping, subscribe (with last_event_id), unsubscribe, generate, cancel. The
+ * connection receives the events of the jobs it follows; a malformed message gets an
+ * "error" message naming the problem and the connection stays open. */
 #include <string.h>
 
 #include "app/api/gen_request.h"
 #include "app/api/handlers.h"
+#include "app/api/ws_api.h"
 #include "app/api/ws_echo.h"
+#include "app/config.h"
+#include "app/http/http_response.h"
 #include "app/stream/ws_endpoint.h"
 #include "app/jobs/subs.h"
 #include "app/log.h"
+#include "app/util/sink.h"
 #include "port/json_arena.h"
 
 /* Replies are formatted here and sent whole; a message that cannot go out yet (an event
- * frame is half sent, or the window is full) is offered again later (WS_BUSY). */
-static char reply[384];
+ * frame is half sent, or the window is full) is offered again later (WS_BUSY). The longest
+ * is an error naming a field, with its message: well under WS_API_REPLY_MAX. */
+static char reply[WS_API_REPLY_MAX];
 
-static int send_text(ws_conn_t *ws, int n)
+/* Sends what the sink built in reply; one that did not fit is dropped (logged), since a
+ * cut message would not be JSON. */
+static int send_built(ws_conn_t *ws, const sink_t *s)
 {
-    if (n < 0 || (size_t)n >= sizeof reply) return 0;
-    return ws_conn_send(ws, WS_OP_TEXT, reply, (size_t)n);
+    if (sink_overflowed(s)) {
+        LOGW("ws_api: reply of %u bytes dropped (WS_API_REPLY_MAX)", (unsigned)s->pos);
+        return 0;
+    }
+    return ws_conn_send(ws, WS_OP_TEXT, reply, s->n);
+}
+
+static void error_json(sink_t *s, const char *code, const char *field, const char *msg)
+{
+    http_error_t e = {.status = 400, .code = code, .field = field, .message = msg};
+    sink_str(s, "{\"type\":\"error\",");
+    http_error_members(s, &e);
+    sink_put(s, "}", 1);
+}
+
+int ws_api_format_error(char *out, size_t cap, const char *code, const char *field, const char *msg)
+{
+    sink_t s;
+    sink_init(&s, out, cap ? cap - 1 : 0, 0);
+    error_json(&s, code, field, msg);
+    if (!cap || sink_overflowed(&s)) {
+        if (cap) out[0] = '\0';
+        return -1;
+    }
+    out[s.n] = '\0';
+    return (int)s.n;
 }
 
 static int send_error(ws_conn_t *ws, const char *code, const char *field, const char *msg)
 {
-    if (field)
-        return send_text(ws, snprintf(reply, sizeof reply,
-                                      "{\"type\":\"error\",\"code\":\"%s\",\"field\":\"%s\","
-                                      "\"message\":\"%s\"}",
-                                      code, field, msg));
-    return send_text(ws, snprintf(reply, sizeof reply,
-                                  "{\"type\":\"error\",\"code\":\"%s\",\"message\":\"%s\"}", code,
-                                  msg));
+    sink_t s;
+    sink_init(&s, reply, sizeof reply, 0);
+    error_json(&s, code, field, msg);
+    return send_built(ws, &s);
+}
+
+/* {"type":<type>} or {"type":<type>,"session_id":<sid>}. */
+static int send_ack(ws_conn_t *ws, const char *type, const char *sid)
+{
+    sink_t s;
+    sink_init(&s, reply, sizeof reply, 0);
+    sink_str(&s, "{\"type\":");
+    sink_json_str(&s, type);
+    if (sid) {
+        sink_str(&s, ",\"session_id\":");
+        sink_json_str(&s, sid);
+    }
+    sink_put(&s, "}", 1);
+    return send_built(ws, &s);
 }
 
 static const char *session_of(const cJSON *msg)
@@ -48,8 +89,7 @@ static int handle(ws_conn_t *ws, conn_t *c, const cJSON *msg)
     if (!cJSON_IsString(t)) return send_error(ws, "invalid_message", "type", "type is required");
     const char *type = t->valuestring;
 
-    if (strcmp(type, "ping") == 0)
-        return send_text(ws, snprintf(reply, sizeof reply, "{\"type\":\"pong\"}"));
+    if (strcmp(type, "ping") == 0) return send_ack(ws, "pong", NULL);
 
     if (strcmp(type, "generate") == 0) {
         if (!subs_available())
@@ -91,9 +131,7 @@ static int handle(ws_conn_t *ws, conn_t *c, const cJSON *msg)
         }
         if (type[0] == 'u') {
             subs_remove(subs_find(c, j));
-            return send_text(ws,
-                             snprintf(reply, sizeof reply,
-                                      "{\"type\":\"unsubscribed\",\"session_id\":\"%s\"}", j->hex));
+            return send_ack(ws, "unsubscribed", j->hex);
         }
         if (jobs_cancel(j) != 0)
             return send_error(ws, "conflict", "session_id", "the job has already finished");

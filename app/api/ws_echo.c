@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "app/util/json_check.h"
+#include "app/util/sink.h"
 
 static const char hello[] =
     "{\"type\":\"connected\",\"message\":\"WebSocket test endpoint ready\"}";
@@ -14,65 +15,13 @@ enum {
     E_STREAM = 2, /* a fragmented answer is open: what follows are continuation frames */
 };
 
-/* Size of one byte inside a JSON string. Bytes >= 0x80 pass as they are: the text is
- * valid UTF-8 already. */
-static size_t esc_len(uint8_t b)
-{
-    if (b == '"' || b == '\\' || b == '\n' || b == '\r' || b == '\t' || b == '\b' || b == '\f')
-        return 2;
-    return b < 0x20 ? 6 : 1;
-}
-
-static size_t esc_put(uint8_t b, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    const char *short_form = NULL;
-    switch (b) {
-    case '"':
-        short_form = "\\\"";
-        break;
-    case '\\':
-        short_form = "\\\\";
-        break;
-    case '\n':
-        short_form = "\\n";
-        break;
-    case '\r':
-        short_form = "\\r";
-        break;
-    case '\t':
-        short_form = "\\t";
-        break;
-    case '\b':
-        short_form = "\\b";
-        break;
-    case '\f':
-        short_form = "\\f";
-        break;
-    default:
-        break;
-    }
-    if (short_form) {
-        memcpy(out, short_form, 2);
-        return 2;
-    }
-    if (b >= 0x20) {
-        out[0] = (char)b;
-        return 1;
-    }
-    memcpy(out, "\\u00", 4);
-    out[4] = hex[b >> 4];
-    out[5] = hex[b & 15];
-    return 6;
-}
-
 /* How many leading bytes of p fit in limit bytes of output. */
 static size_t fit(bool text, const uint8_t *p, size_t n, size_t limit)
 {
     if (!text) return n < limit ? n : limit;
     size_t used = 0, k = 0;
-    while (k < n && used + esc_len(p[k]) <= limit)
-        used += esc_len(p[k++]);
+    while (k < n && used + json_escaped_len(p[k]) <= limit)
+        used += json_escaped_len(p[k++]);
     return k;
 }
 
@@ -94,9 +43,10 @@ static int put_frame(ws_conn_t *c, uint8_t op, bool fin, const char *pre, bool e
 {
     size_t body = n;
     if (escape) {
-        body = 0;
-        for (size_t i = 0; i < n; i++)
-            body += esc_len(p[i]);
+        sink_t count;
+        sink_init(&count, NULL, 0, 0);
+        sink_json_utf8(&count, p, n);
+        body = count.pos;
     }
     int r = ws_conn_frame_begin(c, op, fin, strlen(pre) + body + strlen(post));
     if (r) return r;
@@ -104,16 +54,16 @@ static int put_frame(ws_conn_t *c, uint8_t op, bool fin, const char *pre, bool e
     if (!escape) {
         write_all(c, p, n);
     } else {
-        char tmp[96];
-        size_t t = 0;
-        for (size_t i = 0; i < n; i++) {
-            t += esc_put(p[i], tmp + t);
-            if (t > sizeof(tmp) - 6) {
-                write_all(c, tmp, t);
-                t = 0;
-            }
+        /* Escaped through a small buffer, a few input bytes at a time: each byte takes at
+         * most 6, and under sink_json_utf8() its output depends on that byte only. */
+        char tmp[192];
+        for (size_t i = 0; i < n; i += sizeof tmp / 6) {
+            size_t k = n - i < sizeof tmp / 6 ? n - i : sizeof tmp / 6;
+            sink_t s;
+            sink_init(&s, tmp, sizeof tmp, 0);
+            sink_json_utf8(&s, p + i, k);
+            write_all(c, tmp, s.n);
         }
-        write_all(c, tmp, t);
     }
     write_all(c, post, strlen(post));
     return 0;

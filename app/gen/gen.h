@@ -7,17 +7,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "app/config.h" /* GEN_PROMPT_MAX, GEN_IGNORED_MAX, GEN_WORD_MAX */
+
 #define GEN_W        32
 #define GEN_H        32
 #define GEN_RGB_SIZE (GEN_W * GEN_H * 3)
 
-#define GEN_PROMPT_MAX   256 /* bytes of prompt or negative prompt, NUL included */
 #define GEN_STEPS_MIN    1
 #define GEN_STEPS_MAX    100
 #define GEN_GUIDANCE_MIN 10  /* guidance_scale x 10: 1.0 */
 #define GEN_GUIDANCE_MAX 200 /* 20.0 */
-#define GEN_IGNORED_MAX  8   /* unknown words reported back, at most */
-#define GEN_WORD_MAX     24  /* bytes of one reported word, NUL included */
 
 typedef struct {
     char prompt[GEN_PROMPT_MAX];
@@ -77,6 +76,7 @@ uint32_t gen_longest_slice_macs(void);
 
 /* Worst-case PNG size of a GEN_W x GEN_H RGB image (stored deflate blocks). */
 #define GEN_PNG_MAX (GEN_RGB_SIZE + GEN_H + 128)
+_Static_assert(PNG_BUF_MAX >= GEN_PNG_MAX, "PNG_BUF_MAX (app/config.h) must hold one PNG");
 
 /* Bytes png_encode_rgb() produces for a w x h image. */
 size_t png_size_rgb(int w, int h);

@@ -40,14 +40,14 @@ typedef struct {
     uint8_t upgrade_ws;    /* "websocket" is a token of Upgrade */
     uint32_t content_length;
     char target[HTTP_TARGET_MAX]; /* request target as sent, e.g. "/api/jobs/ab12?after=3" */
-    char host[64];
-    char content_type[64];
-    char origin[128];
-    char ws_key[32];      /* Sec-WebSocket-Key, trimmed */
-    char ws_version[8];   /* Sec-WebSocket-Version */
-    char ws_protocol[64]; /* Sec-WebSocket-Protocol, as offered */
-    char last_event_id[24];
-    char accept[64]; /* Accept, truncated: only its start is used */
+    char host[HTTP_HOST_MAX];
+    char content_type[HTTP_CONTENT_TYPE_MAX];
+    char origin[HTTP_ORIGIN_MAX];
+    char ws_key[32];                        /* Sec-WebSocket-Key, trimmed: 24 when valid */
+    char ws_version[8];                     /* Sec-WebSocket-Version: "13" when valid */
+    char ws_protocol[HTTP_WS_PROTOCOL_MAX]; /* Sec-WebSocket-Protocol, as offered */
+    char last_event_id[HTTP_LAST_EVENT_ID_MAX];
+    char accept[HTTP_ACCEPT_MAX]; /* Accept, truncated: only its start is used */
 } http_request_t;
 
 typedef struct {

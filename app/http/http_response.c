@@ -1,116 +1,43 @@
-/* HTTP response formatting. Hand-rolled rather than snprintf so that app/ pulls in no
- * stdio (and no float formatting) on the small boards. */
+/* HTTP response formatting, on the text toolkit (app/util/sink.h) rather than snprintf so
+ * that app/ pulls in no stdio (and no float formatting) on the small boards. */
 #include "app/http/http_response.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-/* Appends to a fixed buffer; once something does not fit, everything after is refused.
- * With no buffer it only counts. */
+#include "app/util/sink.h"
+
+/* Formatting goes through the text toolkit's string builder; `bad` marks an argument that
+ * could break the message, which refuses the whole result like a buffer that is too small. */
 typedef struct {
-    char *buf;
-    size_t cap;
-    size_t len;
-    int bad;
+    sink_t s;
+    bool bad;
+    bool room; /* out has a byte for the NUL */
 } writer_t;
 
-static void put_bytes(writer_t *w, const char *s, size_t n)
+static void put_str(writer_t *w, const char *z)
 {
-    if (w->bad || n >= w->cap - w->len) { /* keep room for the NUL */
-        w->bad = 1;
+    if (!z) {
+        w->bad = true;
         return;
     }
-    if (w->buf) memcpy(w->buf + w->len, s, n);
-    w->len += n;
+    sink_str(&w->s, z);
 }
 
-static void put_str(writer_t *w, const char *s)
+/* out gets the text and a NUL after it, or "" and -1 when it did not fit or was refused. */
+static void writer_init(writer_t *w, char *out, size_t cap)
 {
-    if (!s) {
-        w->bad = 1;
-        return;
-    }
-    put_bytes(w, s, strlen(s));
-}
-
-static void put_uint(writer_t *w, uint32_t v)
-{
-    char d[10];
-    size_t n = 0;
-    do {
-        d[sizeof d - 1 - n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put_bytes(w, d + sizeof d - n, n);
-}
-
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates,
- * nothing past U+10FFFF), or 0 if there is none. */
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned char c = s[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xbf; /* range of the second byte */
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0) lo = 0xa0;
-        if (c == 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0) lo = 0x90;
-        if (c == 0xf4) hi = 0x8f;
-    } else {
-        return 0;
-    }
-    if (s[1] < lo || s[1] > hi) return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf) return 0;
-    return n;
-}
-
-static void put_json(writer_t *w, const char *str)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *s = (const unsigned char *)str;
-    while (*s) {
-        unsigned char c = *s;
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            put_bytes(w, e, 2);
-        } else if (c == '\n') {
-            put_str(w, "\\n");
-        } else if (c == '\r') {
-            put_str(w, "\\r");
-        } else if (c == '\t') {
-            put_str(w, "\\t");
-        } else if (c < 0x20) {
-            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            put_bytes(w, e, 6);
-        } else if (c < 0x80) {
-            put_bytes(w, (const char *)s, 1);
-        } else {
-            size_t n = utf8_len(s);
-            if (n) {
-                put_bytes(w, (const char *)s, n);
-                s += n;
-                continue;
-            }
-            put_str(w, "\\ufffd");
-        }
-        s++;
-    }
+    sink_init(&w->s, out, cap ? cap - 1 : 0, 0); /* keep room for the NUL */
+    w->room = cap > 0;
+    w->bad = !w->room;
 }
 
 static int finish(writer_t *w)
 {
-    if (w->bad || w->len > INT32_MAX) {
-        if (w->cap) w->buf[0] = '\0';
-        return -1;
-    }
-    w->buf[w->len] = '\0';
-    return (int)w->len;
+    bool ok = !w->bad && !sink_overflowed(&w->s) && w->s.pos <= INT32_MAX;
+    if (w->room) w->s.out[ok ? w->s.n : 0] = '\0';
+    return ok ? (int)w->s.n : -1;
 }
 
 /* A header name or value must not carry CR or LF (it would end the header early). */
@@ -235,15 +162,15 @@ const char *http_error_code(unsigned status, int with_field)
 
 static void put_head(writer_t *w, const http_head_t *h)
 {
-    if (h->status < 100 || h->status > 999) w->bad = 1;
-    if (h->content_type && !header_safe(h->content_type)) w->bad = 1;
-    if (h->connection && !header_safe(h->connection)) w->bad = 1;
+    if (h->status < 100 || h->status > 999) w->bad = true;
+    if (h->content_type && !header_safe(h->content_type)) w->bad = true;
+    if (h->connection && !header_safe(h->connection)) w->bad = true;
     if (h->extra_name && (!h->extra_value || !*h->extra_name || !header_safe(h->extra_name) ||
                           strchr(h->extra_name, ':') || !header_safe(h->extra_value)))
-        w->bad = 1;
+        w->bad = true;
 
     put_str(w, "HTTP/1.1 ");
-    put_uint(w, h->status);
+    sink_u32(&w->s, h->status);
     put_str(w, " ");
     put_str(w, http_reason(h->status));
     put_str(w, "\r\n");
@@ -254,7 +181,7 @@ static void put_head(writer_t *w, const http_head_t *h)
     }
     if (h->content_length >= 0) {
         put_str(w, "Content-Length: ");
-        put_uint(w, (uint32_t)h->content_length);
+        sink_u32(&w->s, (uint32_t)h->content_length);
         put_str(w, "\r\n");
     }
     if (h->connection) {
@@ -277,30 +204,36 @@ static void put_head(writer_t *w, const http_head_t *h)
 
 int http_format_head(char *out, size_t cap, const http_head_t *h)
 {
-    writer_t w = {out, cap, 0, cap == 0};
+    writer_t w;
+    writer_init(&w, out, cap);
     put_head(&w, h);
     return finish(&w);
 }
 
-static void put_error_body(writer_t *w, const http_error_t *e)
+void http_error_members(sink_t *s, const http_error_t *e)
 {
-    put_str(w, "{\"error\":{\"code\":\"");
-    put_json(w, e->code ? e->code : http_error_code(e->status, e->field != NULL));
-    put_str(w, "\"");
+    sink_str(s, "\"code\":");
+    sink_json_str(s, e->code ? e->code : http_error_code(e->status, e->field != NULL));
     if (e->field) {
-        put_str(w, ",\"field\":\"");
-        put_json(w, e->field);
-        put_str(w, "\"");
+        sink_str(s, ",\"field\":");
+        sink_json_str(s, e->field);
     }
-    put_str(w, ",\"message\":\"");
-    put_json(w, e->message ? e->message : http_reason(e->status));
-    put_str(w, "\"}}");
+    sink_str(s, ",\"message\":");
+    sink_json_str(s, e->message ? e->message : http_reason(e->status));
+}
+
+void http_error_body(sink_t *s, const http_error_t *e)
+{
+    sink_str(s, "{\"error\":{");
+    http_error_members(s, e);
+    sink_str(s, "}}");
 }
 
 int http_format_error_body(char *out, size_t cap, const http_error_t *e)
 {
-    writer_t w = {out, cap, 0, cap == 0};
-    put_error_body(&w, e);
+    writer_t w;
+    writer_init(&w, out, cap);
+    http_error_body(&w.s, e);
     return finish(&w);
 }
 
@@ -308,26 +241,22 @@ int http_format_error(char *out, size_t cap, const http_error_t *e, int keep_ali
                       const char *extra_name, const char *extra_value)
 {
     /* measure the body first: its length goes into the head */
-    writer_t count = {NULL, SIZE_MAX, 0, 0};
-    put_error_body(&count, e);
+    sink_t count;
+    sink_init(&count, NULL, 0, 0);
+    http_error_body(&count, e);
 
     http_head_t h = {
         .status = e->status,
         .keep_alive = (uint8_t)(keep_alive ? 1 : 0),
         .content_type = HTTP_CT_JSON,
-        .content_length = (int32_t)count.len,
+        .content_length = (int32_t)count.pos,
         .extra_name = extra_name,
         .extra_value = extra_value,
     };
-    writer_t w = {out, cap, 0, cap == 0 || count.len > INT32_MAX};
+    writer_t w;
+    writer_init(&w, out, cap);
+    if (count.pos > INT32_MAX) w.bad = true;
     put_head(&w, &h);
-    put_error_body(&w, e);
-    return finish(&w);
-}
-
-int http_json_escape(char *out, size_t cap, const char *s)
-{
-    writer_t w = {out, cap, 0, cap == 0};
-    put_json(&w, s);
+    http_error_body(&w.s, e);
     return finish(&w);
 }

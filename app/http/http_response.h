@@ -1,12 +1,14 @@
-/* HTTP response formatting into a caller's buffer: status line, the standard headers,
- * and the JSON error body every error carries. No allocation, no stdio, no I/O.
- * Every function returns the length written (a NUL follows it) or -1 if the result,
- * with its NUL, does not fit in cap or an argument could break the message. */
+/* HTTP response formatting into a caller's buffer, on the text toolkit (app/util/sink.h):
+ * status line, the standard headers, and the JSON error body every error carries. No
+ * allocation, no stdio, no I/O. Every function returns the length written (a NUL follows it)
+ * or -1 if the result, with its NUL, does not fit in cap or an argument could break it. */
 #ifndef EDGE_HTTP_RESPONSE_H
 #define EDGE_HTTP_RESPONSE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "app/util/sink.h"
 
 #define HTTP_CT_JSON "application/json"
 
@@ -47,8 +49,11 @@ int http_format_error_body(char *out, size_t cap, const http_error_t *e);
 int http_format_error(char *out, size_t cap, const http_error_t *e, int keep_alive,
                       const char *extra_name, const char *extra_value);
 
-/* The contents of a JSON string (no quotes) for s: '"', '\\' and control characters
- * escaped; bytes that are not valid UTF-8 become U+FFFD so the output is always valid. */
-int http_json_escape(char *out, size_t cap, const char *s);
+/* The members "code", "field"? and "message" of an error object (no braces), JSON-escaped:
+ * the one error shape, inside {"error":{...}} here and {"type":"error",...} on /ws. */
+void http_error_members(sink_t *s, const http_error_t *e);
+
+/* {"error":{...}} into a sink (what http_format_error_body() writes). */
+void http_error_body(sink_t *s, const http_error_t *e);
 
 #endif

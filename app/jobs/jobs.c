@@ -7,6 +7,12 @@
 #include "app/log.h"
 #include "app/util/rng.h"
 
+/* A job's step count (steps x images) is kept in the 16-bit fields of its events. */
+_Static_assert(GEN_STEPS_MAX <= UINT16_MAX / JOB_IMAGES_MAX,
+               "steps x images must fit job_event_t's uint16_t step and total");
+/* Positions in the queue are reported in a uint16_t too. */
+_Static_assert(JOB_SLOTS <= UINT16_MAX, "queue positions fit job_event_t.a");
+
 static job_t jobs[JOB_SLOTS];
 static jobs_stats_t stats;
 static uint32_t next_seq = 1;

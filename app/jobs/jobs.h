@@ -11,10 +11,9 @@
 #include "app/config.h"
 #include "app/gen/gen.h"
 
-#define JOB_SLOTS      (MAX_JOBS_QUEUED + JOBS_KEPT)
-#define JOB_ID_BYTES   16
-#define JOB_ID_HEX     (2 * JOB_ID_BYTES + 1)
-#define JOB_IMAGES_MAX 4
+#define JOB_SLOTS    (MAX_JOBS_QUEUED + JOBS_KEPT)
+#define JOB_ID_BYTES 16
+#define JOB_ID_HEX   (2 * JOB_ID_BYTES + 1)
 
 typedef enum {
     EV_QUEUED = 1,

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "app/util/utf8.h"
+
 void sink_put(sink_t *s, const void *p, size_t n)
 {
     const char *b = p;
@@ -21,66 +23,147 @@ void sink_str(sink_t *s, const char *z)
     sink_put(s, z, strlen(z));
 }
 
-void sink_u32(sink_t *s, uint32_t v)
+static void put_digits(sink_t *s, uint32_t v, unsigned width)
 {
     char buf[10];
-    int i = sizeof buf;
+    unsigned i = sizeof buf;
+    if (width > sizeof buf) width = sizeof buf;
     do {
         buf[--i] = (char)('0' + v % 10);
         v /= 10;
-    } while (v);
-    sink_put(s, buf + i, sizeof buf - (size_t)i);
+    } while (v || sizeof buf - i < width);
+    sink_put(s, buf + i, sizeof buf - i);
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one. */
-static size_t utf8_len(const unsigned char *p)
+void sink_u32(sink_t *s, uint32_t v)
 {
-    unsigned c = p[0];
-    if (c < 0x80) return 1;
-    size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-    if (n == 0 || c > 0xF4) return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80) return 0;
-    if (n == 3 && ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F))) return 0;
-    if (n == 4 && ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))) return 0;
-    return n;
+    put_digits(s, v, 1);
+}
+
+void sink_i32(sink_t *s, int32_t v)
+{
+    if (v < 0) sink_put(s, "-", 1);
+    /* The magnitude in unsigned arithmetic, so that INT32_MIN does not overflow. */
+    put_digits(s, v < 0 ? 0u - (uint32_t)v : (uint32_t)v, 1);
+}
+
+void sink_u32_pad(sink_t *s, uint32_t v, unsigned width)
+{
+    put_digits(s, v, width);
+}
+
+void sink_fixed(sink_t *s, uint32_t v, unsigned decimals)
+{
+    if (decimals == 0) {
+        put_digits(s, v, 1);
+        return;
+    }
+    if (decimals > 9) decimals = 9;
+    uint32_t scale = 1;
+    for (unsigned i = 0; i < decimals; i++)
+        scale *= 10;
+    put_digits(s, v / scale, 1);
+    sink_put(s, ".", 1);
+    put_digits(s, v % scale, decimals);
+}
+
+static const char hex[] = "0123456789abcdef";
+
+/* The escape of an ASCII byte that cannot stand for itself in a JSON string, or NULL when it
+ * can. Short forms where JSON has them; other control characters as \u00XX (into buf).
+ * json_escaped_len() in sink.h gives the same lengths (test_sink.c holds them together). */
+static const char *ascii_escape(uint8_t c, char buf[6], size_t *len)
+{
+    const char *e = NULL;
+    switch (c) {
+    case '"':
+        e = "\\\"";
+        break;
+    case '\\':
+        e = "\\\\";
+        break;
+    case '\b':
+        e = "\\b";
+        break;
+    case '\f':
+        e = "\\f";
+        break;
+    case '\n':
+        e = "\\n";
+        break;
+    case '\r':
+        e = "\\r";
+        break;
+    case '\t':
+        e = "\\t";
+        break;
+    default:
+        if (c >= 0x20) return NULL;
+        buf[0] = '\\';
+        buf[1] = 'u';
+        buf[2] = '0';
+        buf[3] = '0';
+        buf[4] = hex[c >> 4];
+        buf[5] = hex[c & 15];
+        *len = 6;
+        return buf;
+    }
+    *len = 2;
+    return e;
+}
+
+static bool plain(uint8_t c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* One escaper for both entry points; `trusted`: bytes >= 0x80 are known to be UTF-8. */
+static void escape(sink_t *s, const uint8_t *p, size_t n, bool trusted)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t run = 0;
+        while (i + run < n && (plain(p[i + run]) || (trusted && p[i + run] >= 0x80)))
+            run++;
+        if (run) { /* plain runs go in one piece */
+            sink_put(s, p + i, run);
+            i += run;
+            continue;
+        }
+        uint8_t c = p[i];
+        if (c < 0x80) {
+            char buf[6];
+            size_t len = 0;
+            const char *e = ascii_escape(c, buf, &len);
+            sink_put(s, e, len);
+            i++;
+            continue;
+        }
+        size_t k = utf8_char_len(p + i, n - i);
+        if (k) {
+            sink_put(s, p + i, k);
+            i += k;
+        } else {
+            sink_put(s, "\xEF\xBF\xBD", 3); /* U+FFFD for the byte that starts nothing */
+            i++;
+        }
+    }
+}
+
+void sink_json_chars(sink_t *s, const void *p, size_t n)
+{
+    escape(s, p, n, false);
+}
+
+void sink_json_utf8(sink_t *s, const void *p, size_t n)
+{
+    escape(s, p, n, true);
 }
 
 void sink_json_str(sink_t *s, const char *z)
 {
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)z;
     sink_put(s, "\"", 1);
-    while (*p) {
-        size_t run = 0;
-        /* Copy plain runs in one go. */
-        while (p[run] >= 0x20 && p[run] < 0x80 && p[run] != '"' && p[run] != '\\')
-            run++;
-        if (run) {
-            sink_put(s, p, run);
-            p += run;
-            continue;
-        }
-        unsigned c = *p;
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            sink_put(s, e, 2);
-            p++;
-        } else if (c < 0x20) {
-            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            sink_put(s, e, 6);
-            p++;
-        } else {
-            size_t n = utf8_len(p);
-            if (n) {
-                sink_put(s, p, n);
-                p += n;
-            } else {
-                sink_put(s, "\xEF\xBF\xBD", 3);
-                p++;
-            }
-        }
-    }
+    escape(s, (const uint8_t *)z, strlen(z), false);
     sink_put(s, "\"", 1);
 }
 

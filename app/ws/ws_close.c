@@ -1,7 +1,7 @@
 #include "app/ws/ws_close.h"
 
 #include "app/ws/ws_frame.h"
-#include "app/ws/ws_utf8.h"
+#include "app/util/utf8.h"
 
 bool ws_close_code_valid(uint16_t code)
 {
@@ -18,6 +18,6 @@ uint16_t ws_close_check(const uint8_t *p, size_t n, uint16_t *peer_code)
     uint16_t code = (uint16_t)((p[0] << 8) | p[1]);
     *peer_code = code;
     if (!ws_close_code_valid(code)) return WS_CLOSE_PROTOCOL;
-    if (!ws_utf8_valid(p + 2, n - 2)) return WS_CLOSE_BAD_DATA;
+    if (!utf8_valid(p + 2, n - 2)) return WS_CLOSE_BAD_DATA;
     return 0;
 }

@@ -172,7 +172,7 @@ static void frame_start(ws_conn_t *c)
         c->ctrl_len = 0;
     } else if (c->rx.opcode != WS_OP_CONT) {
         c->rx_op = c->rx.opcode;
-        ws_utf8_reset(&c->utf8);
+        utf8_reset(&c->utf8);
     }
 }
 
@@ -211,7 +211,7 @@ static void frame_end(ws_conn_t *c)
     } else if (op == WS_OP_PONG) {
         /* unsolicited or not: only proof of life, already counted */
     } else if (fin && c->state == WS_ST_OPEN) {
-        if (c->rx_op == WS_OP_TEXT && !ws_utf8_complete(&c->utf8)) {
+        if (c->rx_op == WS_OP_TEXT && !utf8_complete(&c->utf8)) {
             fail(c, WS_CLOSE_BAD_DATA); /* the message ends inside a character */
             return;
         }
@@ -237,7 +237,7 @@ static size_t take_payload(ws_conn_t *c, const uint8_t *in, size_t n)
     size_t room = (size_t)(WS_RX_BUF - c->rx_len);
     uint8_t *dst = c->rx_buf + c->rx_len;
     size_t k = ws_parser_payload(&c->rx, in, n < room ? n : room, dst);
-    if (c->rx_op == WS_OP_TEXT && ws_utf8_feed(&c->utf8, dst, k) != k) {
+    if (c->rx_op == WS_OP_TEXT && utf8_feed(&c->utf8, dst, k) != k) {
         fail(c, WS_CLOSE_BAD_DATA); /* fail fast: the rest of the message is not awaited */
         return k;
     }
@@ -300,7 +300,7 @@ void ws_conn_open(ws_conn_t *c, const ws_io_t *io, void *io_ctx, const ws_handle
     c->user = user;
     c->lim = lim ? lim : &ws_limits_default;
     ws_parser_init(&c->rx, c->lim->msg_max);
-    ws_utf8_reset(&c->utf8);
+    utf8_reset(&c->utf8);
     c->now_ms = c->last_rx_ms = c->last_ping_ms = now_ms;
     c->state = WS_ST_OPEN;
     if (h->on_open) h->on_open(c);

@@ -37,7 +37,7 @@
 
 #include "app/config.h"
 #include "app/ws/ws_frame.h"
-#include "app/ws/ws_utf8.h"
+#include "app/util/utf8.h"
 
 typedef struct ws_conn ws_conn_t;
 
@@ -128,7 +128,7 @@ struct ws_conn {
     uint8_t deliver_flags; /* flags of the piece waiting in rx_buf */
     uint8_t tx_msg;        /* opcode of our fragmented message in progress, or 0 */
     uint8_t rx_op;         /* WS_OP_TEXT/BINARY: type of the message being received */
-    ws_utf8_t utf8;        /* of the text message being received */
+    utf8_t utf8;           /* of the text message being received */
     uint8_t ctrl[WS_CTRL_MAX];
     uint8_t rx_buf[WS_RX_BUF];
 };

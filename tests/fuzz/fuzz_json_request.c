@@ -1,12 +1,14 @@
 /* libFuzzer target: request bodies and /ws messages as the API reads them — cJSON on the
- * static arena, then field validation — and the event renderer's JSON string escaping on
- * arbitrary bytes (the output must stay valid UTF-8 with nothing unescaped). */
+ * static arena, then field validation — and the text toolkit's JSON string escaping on
+ * arbitrary bytes (the output must stay valid UTF-8 with nothing unescaped, and parse back
+ * to the input when the input was UTF-8). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "app/api/gen_request.h"
 #include "app/util/sink.h"
+#include "app/util/utf8.h"
 #include "cJSON.h"
 #include "port/json_arena.h"
 
@@ -26,11 +28,30 @@ static void check_escaped(const uint8_t *data, size_t size)
         if (c < 0x20) __builtin_trap(); /* control characters are escaped */
         if (c == '"' && out[i - 1] != '\\') __builtin_trap();
     }
-    /* The escaped text parses back as one JSON string. */
+    if (!utf8_valid((const uint8_t *)out, s.n)) __builtin_trap();
+    /* The escaped text parses back as one JSON string, and the string is the input where
+     * the input was valid UTF-8. */
     json_arena_reset();
     cJSON *v = cJSON_ParseWithLength(out, s.n);
-    if (v && !cJSON_IsString(v)) __builtin_trap();
+    if (!v || !cJSON_IsString(v)) __builtin_trap();
+    if (utf8_valid((const uint8_t *)in, strlen(in)) && strcmp(v->valuestring, in) != 0)
+        __builtin_trap();
     json_arena_reset();
+
+    /* Counted bytes (NULs included) and trusted pieces: the pieces' escapes joined are the
+     * escape of the whole, and each byte takes json_escaped_len() of them. */
+    sink_t a, b;
+    sink_init(&a, out, sizeof out, 0);
+    sink_json_chars(&a, in, n);
+    if (sink_overflowed(&a)) __builtin_trap();
+    size_t cut = n ? data[0] % (n + 1) : 0, want = 0;
+    sink_init(&b, NULL, 0, 0);
+    sink_json_utf8(&b, in, cut);
+    sink_json_utf8(&b, in + cut, n - cut);
+    for (size_t i = 0; i < n; i++)
+        want += json_escaped_len((uint8_t)in[i]);
+    if (b.pos != want) __builtin_trap();
+    if (utf8_valid((const uint8_t *)in, n) && a.pos != want) __builtin_trap();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

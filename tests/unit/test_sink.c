@@ -112,7 +112,8 @@ static void json_escaping(void **state)
     json_str("", "\"\"");
     json_str("plain", "\"plain\"");
     json_str("a\"b\\c", "\"a\\\"b\\\\c\"");
-    json_str("\t\n\r\x01\x1f", "\"\\u0009\\u000a\\u000d\\u0001\\u001f\"");
+    json_str("\t\n\r\b\f\x01\x1f", "\"\\t\\n\\r\\b\\f\\u0001\\u001f\"");
+    json_str("q\"b\\s/", "\"q\\\"b\\\\s/\""); /* a slash needs no escape */
     json_str("\x7f", "\"\x7f\"");
     /* Valid UTF-8 passes through: 2, 3 and 4 bytes. */
     json_str("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
@@ -162,6 +163,109 @@ static void u32_and_put(void **state)
     assert_int_equal(s.n, 3);
 }
 
+static void expect(const sink_t *s, const char *buf, const char *want)
+{
+    assert_int_equal(s->n, strlen(want));
+    assert_memory_equal(buf, want, s->n);
+}
+
+static void numbers(void **state)
+{
+    (void)state;
+    char buf[64];
+    sink_t s;
+    sink_init(&s, buf, sizeof buf, 0);
+    sink_i32(&s, 0);
+    sink_put(&s, " ", 1);
+    sink_i32(&s, -42);
+    sink_put(&s, " ", 1);
+    sink_i32(&s, INT32_MIN);
+    sink_put(&s, " ", 1);
+    sink_i32(&s, INT32_MAX);
+    expect(&s, buf, "0 -42 -2147483648 2147483647");
+
+    sink_init(&s, buf, sizeof buf, 0);
+    sink_u32_pad(&s, 7, 2);
+    sink_put(&s, " ", 1);
+    sink_u32_pad(&s, 2026, 2); /* wider than asked: all digits */
+    sink_put(&s, " ", 1);
+    sink_u32_pad(&s, 5, 3);
+    sink_put(&s, " ", 1);
+    sink_u32_pad(&s, 0, 0);
+    expect(&s, buf, "07 2026 005 0");
+
+    /* Fixed point: guidance in tenths, progress in thousandths. */
+    sink_init(&s, buf, sizeof buf, 0);
+    sink_fixed(&s, 75, 1);
+    sink_put(&s, " ", 1);
+    sink_fixed(&s, 200, 1);
+    sink_put(&s, " ", 1);
+    sink_fixed(&s, 0, 3);
+    sink_put(&s, " ", 1);
+    sink_fixed(&s, 1000, 3);
+    sink_put(&s, " ", 1);
+    sink_fixed(&s, 5, 3);
+    sink_put(&s, " ", 1);
+    sink_fixed(&s, 12, 0);
+    expect(&s, buf, "7.5 20.0 0.000 1.000 0.005 12");
+}
+
+/* A sink over a fixed buffer is the string builder: it says when the text did not fit. */
+static void overflow_state(void **state)
+{
+    (void)state;
+    char buf[8];
+    sink_t s;
+    sink_init(&s, buf, sizeof buf, 0);
+    sink_str(&s, "12345678");
+    assert_false(sink_overflowed(&s)); /* exactly full is not overflowed */
+    assert_true(sink_full(&s));
+    sink_put(&s, "9", 1);
+    assert_true(sink_overflowed(&s));
+    assert_int_equal(s.pos, 9); /* the size it would have needed */
+    assert_int_equal(s.n, 8);
+    /* An escape that does not fit whole still counts its full length. */
+    sink_init(&s, buf, 3, 0);
+    sink_json_str(&s, "a\n");
+    assert_true(sink_overflowed(&s));
+    assert_int_equal(s.pos, 5);
+    /* A counting sink never overflows; a window past its document's end is not overflowed. */
+    sink_init(&s, NULL, 0, 0);
+    sink_str(&s, "anything");
+    assert_false(sink_overflowed(&s));
+    sink_init(&s, buf, sizeof buf, 4);
+    sink_str(&s, "0123456789");
+    assert_false(sink_overflowed(&s));
+    expect(&s, buf, "456789");
+}
+
+static void json_bytes_and_pieces(void **state)
+{
+    (void)state;
+    char buf[64];
+    sink_t s;
+    /* Counted bytes: a NUL inside is escaped, not an end. */
+    sink_init(&s, buf, sizeof buf, 0);
+    sink_json_chars(&s, "a\0b\xc3", 4);
+    expect(&s, buf, "a\\u0000b\xef\xbf\xbd"); /* the cut character is not valid alone */
+    /* Trusted UTF-8 cut inside a character: each piece passes unchanged, and the pieces
+     * together are the escape of the whole. */
+    const char *msg = "\"caf\xc3\xa9\"\n";
+    size_t len = strlen(msg);
+    sink_init(&s, buf, sizeof buf, 0);
+    sink_json_utf8(&s, msg, 5); /* ends after 0xc3 */
+    sink_json_utf8(&s, msg + 5, len - 5);
+    expect(&s, buf, "\\\"caf\xc3\xa9\\\"\\n");
+    /* json_escaped_len() is what each byte takes. */
+    size_t sum = 0;
+    for (size_t i = 0; i < len; i++)
+        sum += json_escaped_len((uint8_t)msg[i]);
+    assert_int_equal(sum, s.n);
+    assert_int_equal(json_escaped_len(0x01), 6);
+    assert_int_equal(json_escaped_len('\\'), 2);
+    assert_int_equal(json_escaped_len(0xc3), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +273,9 @@ int main(void)
         cmocka_unit_test(base64_known_vectors),
         cmocka_unit_test(json_escaping),
         cmocka_unit_test(u32_and_put),
+        cmocka_unit_test(numbers),
+        cmocka_unit_test(overflow_state),
+        cmocka_unit_test(json_bytes_and_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
-#include "app/ws/ws_utf8.h"
+#include "app/util/utf8.h"
 
-size_t ws_utf8_feed(ws_utf8_t *u, const uint8_t *p, size_t n)
+size_t utf8_feed(utf8_t *u, const uint8_t *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -38,9 +38,20 @@ size_t ws_utf8_feed(ws_utf8_t *u, const uint8_t *p, size_t n)
     return n;
 }
 
-bool ws_utf8_valid(const uint8_t *p, size_t n)
+bool utf8_valid(const uint8_t *p, size_t n)
 {
-    ws_utf8_t u;
-    ws_utf8_reset(&u);
-    return ws_utf8_feed(&u, p, n) == n && ws_utf8_complete(&u);
+    utf8_t u;
+    utf8_reset(&u);
+    return utf8_feed(&u, p, n) == n && utf8_complete(&u);
+}
+
+size_t utf8_char_len(const uint8_t *p, size_t n)
+{
+    utf8_t u;
+    utf8_reset(&u);
+    for (size_t i = 0; i < n && i < 4; i++) {
+        if (utf8_feed(&u, p + i, 1) != 1) return 0;
+        if (utf8_complete(&u)) return i + 1;
+    }
+    return 0;
 }

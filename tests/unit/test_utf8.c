@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "app/ws/ws_utf8.h"
+#include "app/util/utf8.h"
 
 typedef struct {
     const char *name;
@@ -73,15 +73,15 @@ static const u8case_t cases[] = {
 
 static void check_case(const u8case_t *c, size_t split)
 {
-    ws_utf8_t u;
-    ws_utf8_reset(&u);
+    utf8_t u;
+    utf8_reset(&u);
     const uint8_t *p = (const uint8_t *)c->bytes;
-    size_t a = ws_utf8_feed(&u, p, split);
+    size_t a = utf8_feed(&u, p, split);
     long bad = -1;
     if (a < split) {
         bad = (long)a;
     } else {
-        size_t b = ws_utf8_feed(&u, p + split, c->len - split);
+        size_t b = utf8_feed(&u, p + split, c->len - split);
         if (b < c->len - split) bad = (long)(split + b);
     }
     if (c->bad >= 0) {
@@ -89,7 +89,7 @@ static void check_case(const u8case_t *c, size_t split)
             fail_msg("%s split %zu: bad at %ld, want %ld", c->name, split, bad, c->bad);
     } else {
         if (bad != -1) fail_msg("%s split %zu: refused at %ld", c->name, split, bad);
-        bool complete = ws_utf8_complete(&u);
+        bool complete = utf8_complete(&u);
         if (complete != (c->bad == -1))
             fail_msg("%s split %zu: complete=%d", c->name, split, complete);
     }
@@ -109,11 +109,11 @@ static void test_fail_fast_byte_by_byte(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const u8case_t *c = &cases[i];
-        ws_utf8_t u;
-        ws_utf8_reset(&u);
+        utf8_t u;
+        utf8_reset(&u);
         long bad = -1;
         for (size_t k = 0; k < c->len && bad < 0; k++)
-            if (ws_utf8_feed(&u, (const uint8_t *)c->bytes + k, 1) == 0) bad = (long)k;
+            if (utf8_feed(&u, (const uint8_t *)c->bytes + k, 1) == 0) bad = (long)k;
         assert_int_equal(bad, c->bad >= 0 ? c->bad : -1);
     }
 }
@@ -145,7 +145,7 @@ static void test_all_code_points(void **state)
             n = 4;
         }
         bool surrogate = cp >= 0xD800 && cp <= 0xDFFF;
-        assert_int_equal(ws_utf8_valid(b, n), !surrogate);
+        assert_int_equal(utf8_valid(b, n), !surrogate);
     }
 }
 
@@ -155,12 +155,12 @@ static void test_exhaustive_two_bytes(void **state)
     (void)state;
     for (unsigned a = 0; a < 256; a++) {
         uint8_t one = (uint8_t)a;
-        assert_int_equal(ws_utf8_valid(&one, 1), a < 0x80);
+        assert_int_equal(utf8_valid(&one, 1), a < 0x80);
         for (unsigned b = 0; b < 256; b++) {
             uint8_t two[2] = {(uint8_t)a, (uint8_t)b};
             bool want =
                 (a < 0x80 && b < 0x80) || (a >= 0xC2 && a <= 0xDF && b >= 0x80 && b <= 0xBF);
-            assert_int_equal(ws_utf8_valid(two, 2), want);
+            assert_int_equal(utf8_valid(two, 2), want);
         }
     }
 }
