@@ -333,9 +333,13 @@ void http_reply(conn_t *c, int status, const char *content_type, const void *bod
     char head[384];
     http_head_t h = {.status = (uint16_t)status,
                      .keep_alive = (uint8_t)keep,
+                     /* a handler that sets its own Cache-Control (static assets) replaces
+                      * the default no-store */
+                     .cacheable = extra_headers && strstr(extra_headers, "Cache-Control:"),
                      .content_type = content_type,
-                     /* RFC 9110: a 204 carries no Content-Length. */
-                     .content_length = status == 204 ? -1 : (int32_t)len};
+                     /* RFC 9110: a 204 carries no Content-Length, and a 304's would have to
+                      * be the 200's: leave it out. */
+                     .content_length = status == 204 || status == 304 ? -1 : (int32_t)len};
     int n = http_format_head(head, sizeof head, &h);
     size_t hl = n > 0 ? (size_t)n : 0;
     /* Extra header lines go before the empty line that ends the head. */
