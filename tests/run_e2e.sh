@@ -54,7 +54,7 @@ if [ -n "$pages" ]; then
   kill "$pid" 2>/dev/null
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   mv "$SIM_RUN/firmware.log" "$SIM_RUN/firmware-unpaced.log"
-  sim_start_firmware "$top/build/linux/edgeartist" --pace-ms "${E2E_PACE_MS:-40}"
+  sim_start_firmware "$top/build/linux/edgeartist" --pace-ms "${E2E_PACE_MS:-80}"
   if sim_wait_http 15; then
     for f in $pages; do run_node "$f"; done
   else
