@@ -404,8 +404,8 @@
   }
 
   // ---- diagnostics -----------------------------------------------------------------------
-  function diag(rows) {
-    const dl = $('diag');
+  function diag(which, rows) {
+    const dl = $('diag-' + which);
     dl.textContent = '';
     for (const [k, v, id] of rows) dl.append(el('dt', {}, k), el('dd', id ? { id } : {}, String(v)));
   }
@@ -424,15 +424,15 @@
         ['Connections', h.connections ? `${h.connections.active} of ${h.connections.max}` : '?'],
       ];
       for (const [name, p] of Object.entries(h.memory || {})) rows.push([`Pool ${name}`, `${p.used} used, peak ${p.peak} of ${p.size}${p.failed ? `, ${p.failed} failed` : ''}`]);
-      diag(rows);
+      diag('health', rows);
     } catch (e) {
-      diag([['Health', `no answer: ${e.message}`]]);
+      diag('health', [['Health', `no answer: ${e.message}`]]);
     }
   }
 
   // The voice guide's first check: does a WebSocket work at all? Five echoes, timed.
   function echo() {
-    diag([['Echo', 'connecting to /ws/test…']]);
+    diag('echo', [['Echo', 'connecting to /ws/test…']]);
     const s = new WebSocket(wsURL('/ws/test'));
     const rtts = [];
     let t = 0;
@@ -448,29 +448,29 @@
       if (rtts.length < 5) return send();
       s.close();
       const sorted = [...rtts].sort((a, b) => a - b);
-      diag([
+      diag('echo', [
         ['Echo', 'ok', 'd-echo-status'],
         ['Round trip', `${sorted[2].toFixed(1)} ms median (min ${sorted[0].toFixed(1)}, max ${sorted[4].toFixed(1)}, 5 messages)`, 'd-rtt'],
       ]);
       $('d-rtt').dataset.ms = sorted[2];
     };
-    s.onerror = () => diag([['Echo', 'the WebSocket to /ws/test failed']]);
+    s.onerror = () => diag('echo', [['Echo', 'the WebSocket to /ws/test failed']]);
   }
 
   async function warmup() {
-    diag([['Warm-up', 'running…']]);
+    diag('warm', [['Warm-up', 'running…']]);
     const t0 = performance.now();
     try {
       const w = await (await fetch('/api/warmup', { method: 'POST' })).json();
       const g = (w.services && w.services.generator) || {};
-      diag([
+      diag('warm', [
         ['Warm-up', w.status, 'd-warm-status'],
         ['Generator', `${g.status}, ${g.time_ms} ms`],
         ['Total on the device', `${w.total_time_ms} ms`],
         ['Round trip', `${(performance.now() - t0).toFixed(1)} ms`],
       ]);
     } catch (e) {
-      diag([['Warm-up', `failed: ${e.message}`]]);
+      diag('warm', [['Warm-up', `failed: ${e.message}`]]);
     }
   }
 

@@ -95,7 +95,7 @@ test('each page loads with no console error and no request to another origin', a
         .filter((e) => /\.(js|css)$|\/$|\/test\/\w+$/.test(e.name))
         .map((e) => [e.name.replace(location.origin, ''), e.transferSize, e.encodedBodySize, e.decodedBodySize]));
     figures.push(`${p}: navigation to interactive ${ready.toFixed(0)} ms (goto start to ready ${Date.now() - t0} ms); ` +
-      sizes.map(([n, , enc, dec]) => `${n} ${enc} B sent / ${dec} B`).join(', '));
+      sizes.map(([n, tr, enc, dec]) => `${n} ${enc} B body (${dec} B plain), ${tr} B on the wire`).join(', '));
     assert.deepEqual(errors, [], `${p}: console errors`);
     assert.deepEqual(foreign, [], `${p}: requests to other origins`);
     assert.ok(await page.locator('h1').isVisible());
@@ -201,7 +201,8 @@ test('diagnostics: health, a measured echo round trip, warm-up timings', async (
   await page.click('#d-health');
   await page.waitForSelector('#d-status');
   assert.equal(await page.textContent('#d-status'), 'ok');
-  assert.match(await page.textContent('#diag'), /Pool tcp_pcb/);
+  assert.match(await page.textContent('#diag-health'), /Pool tcp_pcb/);
+  assert.ok(await page.isVisible('#d-rtt'), 'the echo result stays next to the health report');
   await page.click('#d-warm');
   await page.waitForSelector('#d-warm-status', { timeout: T(20000) });
   assert.equal(await page.textContent('#d-warm-status'), 'ok');

@@ -115,3 +115,12 @@ test('GET /api/jobs lists the jobs the device holds, newest first', async () => 
   const stamps = list.jobs.map((x) => Date.parse(x.metadata.created_at));
   for (let i = 1; i < stamps.length; i++) assert.ok(stamps[i - 1] >= stamps[i], 'created_at descends');
 });
+
+test('each page, HTML with its CSS and script, is under 24 KiB as stored (gzip)', async () => {
+  const pages = { '/': ['/', '/app.css', '/app.js'], '/test/socketio': ['/test/socketio', '/app.css', '/socketio.js'] };
+  for (const [page, files] of Object.entries(pages)) {
+    let total = 0;
+    for (const f of files) total += Number((await get(f, { 'Accept-Encoding': 'gzip' }, 'HEAD')).headers['content-length']);
+    assert.ok(total > 1000 && total < 24 * 1024, `${page}: ${total} B stored`);
+  }
+});
