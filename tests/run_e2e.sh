@@ -56,6 +56,7 @@ if [ -n "$pages" ]; then
   mv "$SIM_RUN/firmware.log" "$SIM_RUN/firmware-unpaced.log"
   sim_start_firmware "$top/build/linux/edgeartist" --pace-ms "${E2E_PACE_MS:-80}"
   if sim_wait_http 15; then
+    export EDGE_PACE_MS=${E2E_PACE_MS:-80} # the pace, for the tests that check it
     for f in $pages; do run_node "$f"; done
   else
     echo "the paced device did not answer"; F=$((F + 1))

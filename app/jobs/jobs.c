@@ -26,7 +26,7 @@ static int preview_cur = -1;   /* buffer holding the latest preview, -1 none */
 static uint32_t preview_event; /* event_id of the progress event it belongs to */
 static const job_t *preview_job;
 
-/* Pacing (jobs_set_pace_ms): the running job's current step may not start before
+/* Pacing (jobs_set_pace_ms): the running job's next step may not start before
  * step_start_ms. Waiting costs the loop nothing: a one-shot lwIP timeout ends its sleep. */
 static uint32_t pace_ms;
 static uint32_t step_start_ms;
@@ -376,13 +376,13 @@ static void pace_wake(void *arg)
     (void)arg; /* nothing to do: firing ends board_idle() in time for the next step */
 }
 
-/* A step ended: the next one starts a pace after this one started, or now if late. */
+/* A step ended: the next one starts a pace from now, so that a client sees each step's
+ * event at least pace_ms after the one before (a step lasts pace_ms + its compute). */
 static void pace_step_done(void)
 {
-    uint32_t now = board_now_ms(), due = step_start_ms + pace_ms;
-    step_start_ms = (int32_t)(due - now) > 0 ? due : now;
+    step_start_ms = board_now_ms() + pace_ms;
     sys_untimeout(pace_wake, NULL);
-    if (step_start_ms != now) sys_timeout(step_start_ms - now, pace_wake, NULL);
+    sys_timeout(pace_ms, pace_wake, NULL);
 }
 
 int jobs_run_slice(void)

@@ -115,8 +115,8 @@ void jobs_preview_unpin(int buf);
 int jobs_run_slice(void);
 
 /* A minimum time per generation step, in ms (0, the default: as fast as the board goes).
- * For demos and tests on fast hosts: the running job starts no step before its time, and
- * the superloop stays free meanwhile. */
+ * For demos and tests on fast hosts: after a step the running job starts its next one only
+ * ms later, so progress events come at least ms apart; the superloop stays free meanwhile. */
 void jobs_set_pace_ms(uint32_t ms);
 
 /* Queue counts for /api/health. */
