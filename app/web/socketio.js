@@ -34,8 +34,10 @@
     }
     if (socket) socket.disconnect();
     socket = edge.socket = io({ transports: ['polling', 'websocket'] });
-    socket.on('connect', () => setConn('connected'));
-    socket.on('disconnect', () => setConn('reconnecting'));
+    // the library's own events are not in onAny: log them too
+    socket.on('connect', () => (setConn('connected'), log('connect', { sid: socket.id, transport: socket.io.engine.transport.name })));
+    socket.on('disconnect', (reason) => (setConn('reconnecting'), log('disconnect', reason)));
+    socket.on('connect_error', (e) => log('connect_error', e.message));
     socket.io.on('reconnect_failed', () => setConn('offline'));
     socket.onAny((name, data) => {
       log(name, data);
@@ -49,8 +51,6 @@
         img.src = data.image_data;
         img.width = img.height = 192;
         img.alt = `Generated image: ${$('prompt').value}`;
-        img.className = 'result';
-        img.style.imageRendering = 'pixelated';
         $('image').replaceChildren(img);
       }
       if (name === 'generation_error') error(`generation_error: ${(data && data.message) || ''}`);
