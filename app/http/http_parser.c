@@ -659,18 +659,17 @@ static void coding_of(const char *s, const char *end, const char **tok, size_t *
         s++;
     *tok_len = (size_t)(s - *tok);
     *refused = 0;
-    while (s < end) { /* parameters: only q matters */
+    while (s < end) { /* parameters: only q matters; each pass ends at a ';' or the end */
         while (s < end && (*s == ';' || is_ows((unsigned char)*s)))
             s++;
         const char *name = s;
         while (s < end && *s != '=' && *s != ';')
             s++;
-        if (s < end && *s == '=' && s - name == 1 && lower((unsigned char)*name) == 'q') {
-            const char *v = ++s;
-            while (s < end && *s != ';')
-                s++;
-            *refused = q_is_zero(v, s);
-        }
+        int is_q = s - name == 1 && lower((unsigned char)*name) == 'q';
+        const char *v = s < end && *s == '=' ? ++s : NULL;
+        while (s < end && *s != ';')
+            s++;
+        if (is_q && v) *refused = q_is_zero(v, s);
     }
 }
 

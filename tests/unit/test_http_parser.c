@@ -750,6 +750,11 @@ static void test_accepts_gzip(void **state)
     assert_false(http_accepts_gzip("gzip;q=0.000, br"));
     assert_false(http_accepts_gzip("*, gzip;Q=0."));
     assert_false(http_accepts_gzip("*;q=0"));
+    /* other parameters are skipped, wherever they are */
+    assert_true(http_accepts_gzip("gzip;level=1"));
+    assert_false(http_accepts_gzip("gzip;level=1;q=0"));
+    assert_true(http_accepts_gzip("br;x=1;q=0, gzip;foo=bar;q=0.3"));
+    assert_true(http_accepts_gzip("gzip;=;;= ;q"));
     /* a coding whose name only starts with gzip is another coding */
     assert_false(http_accepts_gzip("gzipx, gzi"));
 }
