@@ -214,6 +214,19 @@
     }
   }
 
+  // The device no longer knows the job (it restarted, or newer jobs took its place).
+  function jobGone() {
+    if (!job || job.done) return;
+    generalError('The device no longer holds this job (it may have restarted); generate again.');
+    $('queue').textContent = 'Lost.';
+    endJob();
+  }
+  async function checkGone() {
+    try {
+      if ((await fetch(`/api/jobs/${job.id}`, { cache: 'no-store' })).status === 404) jobGone();
+    } catch {}
+  }
+
   function showResults(ev) {
     const md = ev.metadata || {};
     const box = $('results');
@@ -256,7 +269,8 @@
         } catch {
           return;
         }
-        if (d.type === 'error') generalError(`The device refused a message: ${d.message}`);
+        if (d.type === 'error' && d.field === 'session_id' && d.code === 'not_found') jobGone();
+        else if (d.type === 'error') generalError(`The device refused a message: ${d.message}`);
         else if (d.type !== 'pong' && d.type !== 'connected') onEvent(d);
       };
       s.onclose = () => {
@@ -329,6 +343,7 @@
         if (stopped || !job || job.done) return;
         const delay = backoff(attempt);
         lost(attempt++, delay);
+        if (attempt >= 3) checkGone(); // an EventSource error does not say 404 from a cut
         timer = setTimeout(open, delay);
       };
     }
