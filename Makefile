@@ -39,6 +39,24 @@ CSTD     := -std=c11
 # not even an unused reference to the libc heap is linked (see port/json_arena.c).
 CJSON_DEFS := -Dmalloc=json_arena_malloc -Dfree=json_arena_free -Drealloc=json_arena_realloc
 
+# ---- Static files served from flash (app/api/assets.h) -------------------------------
+# Each entry is /url/path=file; the content type follows the file's extension
+# (scripts/embed_assets.py). Adding a file is one line, e.g.
+#   WEB_ASSETS += /socket.io/socket.io.min.js=path/to/socket.io.min.js
+# Every file is stored gzip -9n (sent when the client accepts it) and plain, with an ETag.
+WEB_ASSETS := /=app/web/index.html /test/websocket=app/web/index.html \
+              /app.css=app/web/app.css /app.js=app/web/app.js \
+              /test/socketio=app/web/socketio.html /socketio.js=app/web/socketio.js \
+              /api/openapi.json=docs/openapi.json
+WEB_GEN    := build/gen/web_assets.c
+WEB_FILES   = $(sort $(foreach a,$(WEB_ASSETS),$(word 2,$(subst =, ,$(a)))))
+
+$(WEB_GEN): scripts/embed_assets.py Makefile $(WEB_FILES)
+	@mkdir -p $(dir $@)
+	@echo "  EMBED   $(words $(WEB_ASSETS)) assets"
+	$(Q)/usr/bin/python3 scripts/embed_assets.py $@ $(WEB_ASSETS)
+
+OWN_SRC += $(WEB_GEN)
 OWN_OBJ := $(OWN_SRC:%.c=$(BUILD)/%.o)
 TP_OBJ  := $(TP_SRC:%.c=$(BUILD)/%.o)
 OBJ     := $(OWN_OBJ) $(TP_OBJ)
@@ -61,6 +79,7 @@ $(BUILD)/$(FIRMWARE): $(OBJ) $(BOARD_LDDEPS)
 	$(BOARD_POSTLINK)
 
 $(BUILD)/app/%.o $(BUILD)/port/%.o $(BUILD)/board/%.o $(BUILD)/drivers/%.o: CFLAGS_EXTRA = $(WARN)
+$(BUILD)/build/gen/%.o: CFLAGS_EXTRA = $(WARN)
 $(BUILD)/$(TP)/cjson/%.o: CFLAGS_EXTRA = $(CJSON_DEFS)
 
 $(BUILD)/%.o: %.c | $(TP)/lwip/src/core/init.c

@@ -80,6 +80,9 @@
 #define HTTP_WS_PROTOCOL_MAX   64  /* Sec-WebSocket-Protocol, as offered */
 #define HTTP_LAST_EVENT_ID_MAX 24  /* Last-Event-ID: a uint32 with room for white space */
 #define HTTP_ACCEPT_MAX        64  /* Accept: only its start is used */
+/* Accept-Encoding and If-None-Match, for static assets: 48 + 48 = 96 B x MAX_CONNS = 3 KB. */
+#define HTTP_ACCEPT_ENCODING_MAX 48
+#define HTTP_IF_NONE_MATCH_MAX   48
 
 /* Largest request body (Content-Length). Larger gets 413. Bodies are read into the
  * connections' pool slots (CONN_SLOTS above), so this costs no RAM of its own. */

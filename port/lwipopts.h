@@ -53,6 +53,8 @@
  * be accepted, answered 503 and closed while earlier refusals finish closing: ~200 B each. */
 #define MEMP_NUM_TCP_PCB        (MAX_CONNS + 4)
 #define MEMP_NUM_TCP_PCB_LISTEN 3
+/* lwIP's own timers plus one: the job pacing's wake-up (app/jobs/jobs.c), ~20 B. */
+#define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
 /* altcp wrappers: one per TCP PCB, listeners included. */
 #define MEMP_NUM_ALTCP_PCB (MEMP_NUM_TCP_PCB + MEMP_NUM_TCP_PCB_LISTEN)
 /* Queued TCP segments, shared by all connections: ~32 B each. */

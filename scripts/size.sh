@@ -16,6 +16,7 @@ for b in $boards; do
       f = $6; sub("^build/[^/]+/", "", f)
       n = split(f, p, "/")
       if (p[1] == "third_party") m = p[2]
+      else if (p[1] == "build" && p[2] == "gen") m = "web assets (gen)"
       else if (p[1] == "app" && n > 2) m = p[1] "/" p[2]
       else m = p[1]
       t[m] += $1; d[m] += $2; b[m] += $3

@@ -17,7 +17,8 @@ trap cleanup EXIT
 trap 'exit 0' INT TERM
 
 sim_up || { echo "sim: could not create namespace $SIM_NS" >&2; exit 1; }
-sim_start_firmware "$BIN" ${EDGE_ARGS:-}
+# PACE_MS=N (make run PACE_MS=100): every step takes at least N ms, as on a real board.
+sim_start_firmware "$BIN" ${PACE_MS:+--pace-ms "$PACE_MS"} ${EDGE_ARGS:-}
 if ! sim_wait_http 15; then
   echo "edgeartist: device did not answer; its log:" >&2
   cat "$SIM_RUN/firmware.log" >&2

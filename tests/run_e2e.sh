@@ -13,28 +13,32 @@ export EDGE_TARGET="http://$SIM_DEV_IP:80"
 log=$(mktemp)
 inns() { ip netns exec "$SIM_NS" "$@"; }
 
-# E2E_FILES (space-separated paths or globs) runs only those files; default: every file.
-want() { # file -> true when E2E_FILES selects it
+# E2E_FILES: a selection of tests/e2e files, by name or path, globs allowed (default: all).
+selected() {
   [ -z "${E2E_FILES:-}" ] && return 0
   local w
-  for w in $E2E_FILES; do case $f in $w) return 0 ;; esac; done
+  for w in $E2E_FILES; do case ${1##*/} in ${w##*/}) return 0 ;; esac; done
   return 1
 }
-# node's test runner, TAP output, one file at a time so that a slow file cannot hide another.
-for f in tests/e2e/*.mjs; do
-  case $f in */target.mjs) continue ;; esac
-  want || continue
-  echo "-- $f"
-  inns timeout 600 node --test --test-reporter=tap "$f" >"$log" 2>&1
-  grep -E '^# (pass|fail)' "$log"
+run_node() {
+  echo "-- $1"
+  inns timeout 600 node --test --test-reporter=tap "$1" >"$log" 2>&1
+  grep -E '^# (pass|fail|skipped)' "$log"
   node_failures "$log"
   grep -qE '^# pass' "$log" || { tail -n 30 "$log"; F=$((F + 1)); }
   count_node "$log"
+}
+# node's test runner, TAP output, one file at a time so that a slow file cannot hide another.
+# The browser files (pages_*.mjs) run last, against the same device restarted with
+# --pace-ms, so that a job lasts long enough to be cut mid-way; the others see no pacing.
+for f in tests/e2e/*.mjs; do
+  case $f in */target.mjs | */pages_*.mjs) continue ;; esac
+  selected "$f" && run_node "$f"
 done
 # Python clients (Debian's packages, system interpreter); each prints "N passed, N failed".
 for f in tests/e2e/*_test.py; do
   [ -f "$f" ] || continue
-  want || continue
+  selected "$f" || continue
   echo "-- $f"
   inns timeout 600 /usr/bin/python3 "$f" >"$log" 2>&1
   tail -n 5 "$log"
@@ -44,6 +48,24 @@ done
 if ! kill -0 "$(cat "$SIM_RUN/firmware.pid")" 2>/dev/null; then
   echo "firmware died during the tests; its log:"; tail -n 50 "$SIM_RUN/firmware.log"
   F=$((F + 1))
+fi
+pages=$(for f in tests/e2e/pages_*.mjs; do [ -f "$f" ] && selected "$f" && echo "$f"; done)
+if [ -n "$pages" ]; then
+  pid=$(cat "$SIM_RUN/firmware.pid")
+  kill "$pid" 2>/dev/null
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  mv "$SIM_RUN/firmware.log" "$SIM_RUN/firmware-unpaced.log"
+  sim_start_firmware "$top/build/linux/edgeartist" --pace-ms "${E2E_PACE_MS:-80}"
+  if sim_wait_http 15; then
+    export EDGE_PACE_MS=${E2E_PACE_MS:-80} # the pace, for the tests that check it
+    for f in $pages; do run_node "$f"; done
+  else
+    echo "the paced device did not answer"; F=$((F + 1))
+  fi
+  if ! kill -0 "$(cat "$SIM_RUN/firmware.pid")" 2>/dev/null; then
+    echo "paced firmware died during the tests; its log:"; tail -n 50 "$SIM_RUN/firmware.log"
+    F=$((F + 1))
+  fi
 fi
 rm -f "$log"
 record e2e "$P" "$F"

@@ -5,7 +5,8 @@
 #include "app/api/router.h"
 
 void api_health(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
-void api_index(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
+void api_jobs_list(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
+void api_vocabulary(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
 void api_ws_test(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
 void api_ws(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
 void api_generate(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);

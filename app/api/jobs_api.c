@@ -192,3 +192,55 @@ void api_jobs_get(conn_t *c, const http_request_t *req, const uint8_t *body, siz
     else
         api_job_get(c, req, body, len);
 }
+
+/* One job of the list: what the gallery shows. */
+static void render_summary(sink_t *s, const job_t *j)
+{
+    sink_str(s, "{\"session_id\":\"");
+    sink_str(s, j->hex);
+    sink_str(s, "\",\"status\":\"");
+    sink_str(s, state_name(j));
+    sink_str(s, "\",\"last_event_id\":");
+    sink_u32(s, j->events);
+    sink_str(s, ",\"image_paths\":");
+    event_render_paths(s, j);
+    sink_str(s, ",\"metadata\":");
+    event_render_metadata(s, j);
+    sink_str(s, "}");
+}
+
+/* GET /api/jobs: every job the device holds (queued, running, finished and kept), newest
+ * first. The list is one scratch buffer: jobs that would not fit are left out, oldest
+ * first, and "truncated" says so (prompts of 255 escaped bytes can make 10 jobs exceed
+ * HTTP_SCRATCH_SIZE). */
+void api_jobs_list(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len)
+{
+    (void)req, (void)body, (void)len;
+    static const char tail[] = "],\"truncated\":false}";
+    sink_t s;
+    sink_init(&s, http_scratch(), HTTP_SCRATCH_SIZE, 0);
+    sink_str(&s, "{\"jobs\":[");
+    uint32_t below = UINT32_MAX; /* seq of the last job listed */
+    int listed = 0, truncated = 0;
+    for (;;) {
+        const job_t *next = NULL;
+        for (int i = 0; i < JOB_SLOTS; i++) {
+            const job_t *j = jobs_at(i);
+            if (!j || j->state == JOB_FREE || j->warmup || j->seq >= below) continue;
+            if (!next || j->seq > next->seq) next = j;
+        }
+        if (!next) break;
+        below = next->seq;
+        sink_t count;
+        sink_init(&count, NULL, 0, 0);
+        render_summary(&count, next);
+        if (s.n + (listed ? 1 : 0) + count.pos + sizeof tail > HTTP_SCRATCH_SIZE) {
+            truncated = 1;
+            break;
+        }
+        if (listed++) sink_put(&s, ",", 1);
+        render_summary(&s, next);
+    }
+    sink_str(&s, truncated ? "],\"truncated\":true}" : tail);
+    http_reply_json(c, 200, s.n);
+}

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "app/api/assets.h"
 #include "app/api/handlers.h"
 
 typedef struct {
@@ -11,11 +12,13 @@ typedef struct {
     api_handler_t fn;
 } route_t;
 
-/* GET routes also answer HEAD (the server sends the head only). */
+/* GET routes also answer HEAD (the server sends the head only). The pages and other
+ * static files are not here: they are the asset table's (app/api/assets.h), looked up
+ * first. */
 static const route_t routes[] = {
-    {HTTP_M_GET, 0, "/", api_index},
     {HTTP_M_GET, 0, "/api/health", api_health},
-    {HTTP_M_GET, 0, "/test/websocket", api_index},
+    {HTTP_M_GET, 0, "/api/jobs", api_jobs_list},
+    {HTTP_M_GET, 0, "/api/vocabulary", api_vocabulary},
     {HTTP_M_GET, 0, "/ws/test", api_ws_test},
     {HTTP_M_GET, 0, "/ws", api_ws},
     {HTTP_M_POST, 0, "/api/generate", api_generate},
@@ -53,6 +56,15 @@ void api_dispatch(conn_t *c, const http_request_t *req, const uint8_t *body, siz
     size_t plen = http_target_path_len(req->target);
     uint8_t method = req->method == HTTP_M_HEAD ? HTTP_M_GET : req->method;
     char allow[64] = "";
+    const web_asset_t *a = asset_find(req->target, plen);
+    if (a) {
+        if (method == HTTP_M_GET)
+            asset_serve(c, req, a);
+        else
+            http_reply_error(c, 405, "method_not_allowed", NULL, "method not allowed on this path",
+                             "Allow: GET, HEAD\r\n");
+        return;
+    }
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         const route_t *r = &routes[i];
         if (!path_matches(r, req->target, plen)) continue;

@@ -49,6 +49,11 @@ int gen_validate(const gen_request_t *r, const char **field, const char **messag
 /* Parse a prompt (also used to report ignored words in generation_started). */
 void gen_parse(const char *prompt, gen_parse_t *out);
 
+/* The parser's vocabulary, for clients that offer it as suggestions: the i-th word of its
+ * table and its slot ("colour", "shape", "size", "position", "background", "filler"), or
+ * NULL past the end. */
+const char *gen_vocab_word(unsigned i, const char **slot);
+
 /* Start a generation; any running one is abandoned. Returns 0, or -1 if invalid. */
 int gen_begin(const gen_request_t *r);
 

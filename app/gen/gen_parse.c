@@ -124,6 +124,15 @@ static const word_t words[] = {
     {"some", K_FILLER, 0},
 };
 
+const char *gen_vocab_word(unsigned i, const char **slot)
+{
+    static const char *const slots[] = {"colour",     "shape",  "size",   "position",
+                                        "background", "filler", "unknown"};
+    if (i >= sizeof words / sizeof words[0]) return NULL;
+    *slot = slots[words[i].kind];
+    return words[i].word;
+}
+
 #define TOKEN_MAX 16 /* longer than any table word: such a token is unknown */
 
 static int is_letter(char c)

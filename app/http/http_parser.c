@@ -33,6 +33,8 @@ enum {
     H_WS_PROTOCOL,
     H_LAST_EVENT_ID,
     H_ACCEPT,
+    H_ACCEPT_ENCODING,
+    H_IF_NONE_MATCH,
     H_CONTENT_LENGTH,
     H_CONNECTION,
     H_UPGRADE,
@@ -49,6 +51,8 @@ static const char *const header_names[H_COUNT] = {
     [H_WS_PROTOCOL] = "sec-websocket-protocol",
     [H_LAST_EVENT_ID] = "last-event-id",
     [H_ACCEPT] = "accept",
+    [H_ACCEPT_ENCODING] = "accept-encoding",
+    [H_IF_NONE_MATCH] = "if-none-match",
     [H_CONTENT_LENGTH] = "content-length",
     [H_CONNECTION] = "connection",
     [H_UPGRADE] = "upgrade",
@@ -145,6 +149,12 @@ static char *field_of(http_request_t *r, unsigned id, size_t *cap)
     case H_ACCEPT:
         *cap = sizeof r->accept;
         return r->accept;
+    case H_ACCEPT_ENCODING:
+        *cap = sizeof r->accept_encoding;
+        return r->accept_encoding;
+    case H_IF_NONE_MATCH:
+        *cap = sizeof r->if_none_match;
+        return r->if_none_match;
     default:
         *cap = 0;
         return NULL;
@@ -155,7 +165,8 @@ static char *field_of(http_request_t *r, unsigned id, size_t *cap)
  * for the other stored headers a second line is ambiguous and refused. */
 static int is_list_header(unsigned id)
 {
-    return id == H_WS_PROTOCOL || id == H_ACCEPT;
+    return id == H_WS_PROTOCOL || id == H_ACCEPT || id == H_ACCEPT_ENCODING ||
+           id == H_IF_NONE_MATCH;
 }
 
 static void put_stored(http_parser_t *p, char *dst, size_t cap, int c)
@@ -625,4 +636,84 @@ int http_query_param(const char *target, const char *name, char *out, size_t out
         if (*s == '&') s++;
     }
     return -1;
+}
+
+/* Is a qvalue (the text after "q=", up to ',' or ';' or the end) zero? "0", "0.", "0.0"...
+ * Anything unreadable counts as non-zero, as a client that sent it wanted the coding. */
+static int q_is_zero(const char *q, const char *end)
+{
+    if (q >= end || *q != '0') return 0;
+    for (q++; q < end && is_ows((unsigned char)*q) == 0; q++)
+        if (*q != '.' && *q != '0') return 0;
+    return 1;
+}
+
+/* One list element of Accept-Encoding, [s, end): the coding and whether its q is zero. */
+static void coding_of(const char *s, const char *end, const char **tok, size_t *tok_len,
+                      int *refused)
+{
+    while (s < end && is_ows((unsigned char)*s))
+        s++;
+    *tok = s;
+    while (s < end && *s != ';' && !is_ows((unsigned char)*s))
+        s++;
+    *tok_len = (size_t)(s - *tok);
+    *refused = 0;
+    while (s < end) { /* parameters: only q matters; each pass ends at a ';' or the end */
+        while (s < end && (*s == ';' || is_ows((unsigned char)*s)))
+            s++;
+        const char *name = s;
+        while (s < end && *s != '=' && *s != ';')
+            s++;
+        int is_q = s - name == 1 && lower((unsigned char)*name) == 'q';
+        const char *v = s < end && *s == '=' ? ++s : NULL;
+        while (s < end && *s != ';')
+            s++;
+        if (is_q && v) *refused = q_is_zero(v, s);
+    }
+}
+
+int http_accepts_gzip(const char *ae)
+{
+    int gzip = -1, star = -1; /* -1 not named, 0 refused, 1 accepted */
+    while (*ae) {
+        const char *end = ae;
+        while (*end && *end != ',')
+            end++;
+        const char *tok;
+        size_t n;
+        int refused;
+        coding_of(ae, end, &tok, &n, &refused);
+        if (ieq(tok, n, "gzip") || ieq(tok, n, "x-gzip"))
+            gzip = !refused;
+        else if (n == 1 && *tok == '*')
+            star = !refused;
+        ae = *end ? end + 1 : end;
+    }
+    return gzip >= 0 ? gzip : star == 1;
+}
+
+int http_etag_matches(const char *inm, const char *etag)
+{
+    size_t el = strlen(etag);
+    while (*inm) {
+        while (*inm == ',' || is_ows((unsigned char)*inm))
+            inm++;
+        if (*inm == '*') return 1;
+        if (inm[0] == 'W' && inm[1] == '/') inm += 2;
+        const char *t = inm;
+        if (*inm == '"') { /* a quoted tag may hold commas: end at its closing quote */
+            inm++;
+            while (*inm && *inm != '"')
+                inm++;
+            if (*inm == '"') inm++;
+        } else {
+            while (*inm && *inm != ',')
+                inm++;
+        }
+        if ((size_t)(inm - t) == el && memcmp(t, etag, el) == 0) return 1;
+        while (*inm && *inm != ',')
+            inm++;
+    }
+    return 0;
 }

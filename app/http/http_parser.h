@@ -48,6 +48,11 @@ typedef struct {
     char ws_protocol[HTTP_WS_PROTOCOL_MAX]; /* Sec-WebSocket-Protocol, as offered */
     char last_event_id[HTTP_LAST_EVENT_ID_MAX];
     char accept[HTTP_ACCEPT_MAX]; /* Accept, truncated: only its start is used */
+    /* Accept-Encoding and If-None-Match, for static assets (see http_accepts_gzip and
+     * http_etag_matches). Truncation only costs a compressed or 304 answer, never a wrong
+     * one: a cut list may hide a coding or a tag, and both helpers then say no. */
+    char accept_encoding[HTTP_ACCEPT_ENCODING_MAX];
+    char if_none_match[HTTP_IF_NONE_MATCH_MAX];
 } http_request_t;
 
 typedef struct {
@@ -87,6 +92,15 @@ static inline const uint8_t *http_parser_body(const http_parser_t *p)
 {
     return p->body;
 }
+
+/* Does an Accept-Encoding value allow gzip (RFC 9110 12.5.3)? "gzip", "x-gzip" or "*"
+ * with a non-zero q; an explicit gzip;q=0 refuses it even if "*" is there. An empty or
+ * missing header means identity only: this server then sends the plain bytes. */
+int http_accepts_gzip(const char *accept_encoding);
+
+/* Does an If-None-Match value match etag (a quoted entity tag such as "\"ab12\"")? Weak
+ * comparison (RFC 9110 13.1.2): W/ prefixes are ignored; "*" matches any tag. */
+int http_etag_matches(const char *if_none_match, const char *etag);
 
 /* Split target into path (until '?') and query; returns the path length. */
 size_t http_target_path_len(const char *target);

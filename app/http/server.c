@@ -87,6 +87,9 @@ static int head_into(char *buf, size_t cap, const http_request_t *req, int statu
 {
     http_head_t hd = {.status = (uint16_t)status,
                       .keep_alive = (uint8_t)keep,
+                      /* a handler that sets its own Cache-Control (static assets) replaces
+                       * the default no-store */
+                      .cacheable = extra && strstr(extra, "Cache-Control:") != NULL,
                       .content_type = ctype,
                       .content_length = content_length,
                       .connection = connection,
@@ -117,9 +120,11 @@ void http_reply(conn_t *c, int status, const char *content_type, const void *bod
     int keep = req->keep_alive && status != 408;
     int head_only = req->method == HTTP_M_HEAD;
     char head[HTTP_HEAD_MAX];
-    /* RFC 9110: a 204 carries no Content-Length. */
-    int n = head_into(head, sizeof head, req, status, content_type,
-                      status == 204 ? -1 : (int32_t)len, NULL, extra_headers, keep);
+    /* RFC 9110: a 204 carries no Content-Length, and a 304's would have to be the 200's:
+     * leave it out. */
+    int n =
+        head_into(head, sizeof head, req, status, content_type,
+                  status == 204 || status == 304 ? -1 : (int32_t)len, NULL, extra_headers, keep);
     if (n < 0) {
         LOGE("conn %u: response head does not fit", conn_index(c));
         conn_close(c);

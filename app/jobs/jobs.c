@@ -6,6 +6,7 @@
 #include "app/board.h"
 #include "app/log.h"
 #include "app/util/rng.h"
+#include "lwip/timeouts.h"
 
 /* A job's step count (steps x images) is kept in the 16-bit fields of its events. */
 _Static_assert(GEN_STEPS_MAX <= UINT16_MAX / JOB_IMAGES_MAX,
@@ -30,6 +31,11 @@ static uint8_t preview_pins[2];
 static int preview_cur = -1;   /* buffer holding the latest preview, -1 none */
 static uint32_t preview_event; /* event_id of the progress event it belongs to */
 static const job_t *preview_job;
+
+/* Pacing (jobs_set_pace_ms): the running job's next step may not start before
+ * step_start_ms. Waiting costs the loop nothing: a one-shot lwIP timeout ends its sleep. */
+static uint32_t pace_ms;
+static uint32_t step_start_ms;
 
 void jobs_init(void)
 {
@@ -376,13 +382,38 @@ static void start_next(void)
     emit(next, EV_STARTED, 0, (uint16_t)(next->req.steps * next->num_images), 0);
 }
 
+void jobs_set_pace_ms(uint32_t ms)
+{
+    pace_ms = ms;
+}
+
+static void pace_wake(void *arg)
+{
+    (void)arg; /* nothing to do: firing ends board_idle() in time for the next step */
+}
+
+/* A step ended: the next one starts a pace from now, so that a client sees each step's
+ * event at least pace_ms after the one before (a step lasts pace_ms + its compute). */
+static void pace_step_done(void)
+{
+    step_start_ms = board_now_ms() + pace_ms;
+    sys_untimeout(pace_wake, NULL);
+    sys_timeout(pace_ms, pace_wake, NULL);
+}
+
 int jobs_run_slice(void)
 {
-    if (!running) start_next();
+    if (!running) {
+        start_next();
+        step_start_ms = board_now_ms();
+    }
     if (!running) return 0;
+    /* Paced and early: idle (return 0) until the timeout set at the step's end. */
+    if (pace_ms && (int32_t)(step_start_ms - board_now_ms()) > 0) return 0;
     job_t *j = running;
     gen_status_t st = gen_slice();
     if (st == GEN_STEP_DONE || st == GEN_IMAGE_DONE) {
+        if (pace_ms) pace_step_done();
         uint16_t total = (uint16_t)(j->req.steps * j->num_images);
         uint16_t step = (uint16_t)(j->images_done * j->req.steps + gen_step());
         /* An image's last step has no estimate any more: its preview is the image itself, so

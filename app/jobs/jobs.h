@@ -114,6 +114,11 @@ void jobs_preview_unpin(int buf);
  * non-zero while a job is running or waiting. */
 int jobs_run_slice(void);
 
+/* A minimum time per generation step, in ms (0, the default: as fast as the board goes).
+ * For demos and tests on fast hosts: after a step the running job starts its next one only
+ * ms later, so progress events come at least ms apart; the superloop stays free meanwhile. */
+void jobs_set_pace_ms(uint32_t ms);
+
 /* Queue counts for /api/health. */
 int jobs_count(job_state_t state);
 const jobs_stats_t *jobs_stats(void);

@@ -14,6 +14,7 @@
 
 #include "app/app.h"
 #include "app/board.h"
+#include "app/jobs/jobs.h"
 #include "app/log.h"
 #include "drivers/tapif/tapif.h"
 #include "lwip/dhcp.h"
@@ -124,6 +125,8 @@ static void usage(FILE *f)
                "  --mac XX:..:XX    (default 02:00:5e:00:07:02)\n"
                "  --http-port N     (default 80)\n"
                "  --log-level L     error, warn, info (default) or debug\n"
+               "  --pace-ms N       every generation step takes at least N ms (default 0: as\n"
+               "                    fast as the host goes; for demos and tests)\n"
                "  --generate PROMPT one image offline, no network (see cli_generate.c)\n"
                "  --help            this text\n");
 }
@@ -149,16 +152,14 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     const char *ip = "192.168.7.2", *mask = "255.255.255.0", *gw = "192.168.7.1";
     app_config_t cfg = {.http_port = 80};
-    enum { O_TAP = 1, O_IP, O_MASK, O_GW, O_MAC, O_PORT, O_LOG, O_HELP };
-    static const struct option opts[] = {{"tap", required_argument, 0, O_TAP},
-                                         {"ip", required_argument, 0, O_IP},
-                                         {"netmask", required_argument, 0, O_MASK},
-                                         {"gateway", required_argument, 0, O_GW},
-                                         {"mac", required_argument, 0, O_MAC},
-                                         {"http-port", required_argument, 0, O_PORT},
-                                         {"log-level", required_argument, 0, O_LOG},
-                                         {"help", no_argument, 0, O_HELP},
-                                         {0, 0, 0, 0}};
+    uint32_t pace = 0;
+    enum { O_TAP = 1, O_IP, O_MASK, O_GW, O_MAC, O_PORT, O_LOG, O_PACE, O_HELP };
+    static const struct option opts[] = {
+        {"tap", required_argument, 0, O_TAP},       {"ip", required_argument, 0, O_IP},
+        {"netmask", required_argument, 0, O_MASK},  {"gateway", required_argument, 0, O_GW},
+        {"mac", required_argument, 0, O_MAC},       {"http-port", required_argument, 0, O_PORT},
+        {"log-level", required_argument, 0, O_LOG}, {"pace-ms", required_argument, 0, O_PACE},
+        {"help", no_argument, 0, O_HELP},           {0, 0, 0, 0}};
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--generate") == 0) return cli_generate(argc, argv);
     int c;
@@ -198,6 +199,16 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case O_PACE: {
+            char *end;
+            long ms = strtol(optarg, &end, 10);
+            if (*end || ms < 0 || ms > 60000) {
+                fprintf(stderr, "edgeartist: bad --pace-ms '%s' (0 to 60000)\n", optarg);
+                return 2;
+            }
+            pace = (uint32_t)ms;
+            break;
+        }
         case O_HELP:
             usage(stdout);
             return 0;
@@ -223,6 +234,8 @@ int main(int argc, char **argv)
 
     LOGI("edgeartist starting on board %s (lwIP %s)", board_name(), LWIP_VERSION_STRING);
     app_init(&cfg);
+    jobs_set_pace_ms(pace);
+    if (pace) LOGI("jobs: paced, at least %lu ms per step", (unsigned long)pace);
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
     app_set_wall_clock((uint64_t)wall.tv_sec * 1000u + (uint64_t)(wall.tv_nsec / 1000000));

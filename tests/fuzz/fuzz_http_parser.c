@@ -65,6 +65,8 @@ static void check_request(const http_parser_t *p, int kind)
     check_cstr(r->ws_protocol, sizeof r->ws_protocol);
     check_cstr(r->last_event_id, sizeof r->last_event_id);
     check_cstr(r->accept, sizeof r->accept);
+    check_cstr(r->accept_encoding, sizeof r->accept_encoding);
+    check_cstr(r->if_none_match, sizeof r->if_none_match);
     if (kind == OUT_ERROR) {
         uint16_t s = p->status;
         CHECK(s == 400 || s == 413 || s == 414 || s == 431 || s == 501 || s == 505);
@@ -88,6 +90,11 @@ static void check_request(const http_parser_t *p, int kind)
             n = http_query_param(r->target, names[i], out, 1);
             CHECK(n <= 0);
         }
+        /* the asset helpers read whatever the headers held, in bounds (ASan), with a yes/no */
+        int gz = http_accepts_gzip(r->accept_encoding);
+        CHECK(gz == 0 || gz == 1);
+        int m = http_etag_matches(r->if_none_match, "\"0123456789abcdef-gz\"");
+        CHECK(m == 0 || m == 1);
     }
 }
 

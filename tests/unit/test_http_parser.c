@@ -719,6 +719,62 @@ static void test_query_param(void **state)
     assert_int_equal(http_query_param("/x?&&a=2", "a", out, sizeof out), 1);
 }
 
+/* The caching headers of static assets are kept, joined when split over lines. */
+static void test_asset_headers(void **state)
+{
+    (void)state;
+    const http_request_t *r =
+        parse_ok("GET /app.js HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip, deflate, br\r\n"
+                 "If-None-Match: \"abc\"\r\nif-none-match: W/\"def\"\r\n\r\n");
+    assert_string_equal(r->accept_encoding, "gzip, deflate, br");
+    assert_string_equal(r->if_none_match, "\"abc\", W/\"def\"");
+    r = parse_ok("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert_string_equal(r->accept_encoding, "");
+    assert_string_equal(r->if_none_match, "");
+}
+
+static void test_accepts_gzip(void **state)
+{
+    (void)state;
+    assert_true(http_accepts_gzip("gzip"));
+    assert_true(http_accepts_gzip("deflate, GZIP;q=0.5, br"));
+    assert_true(http_accepts_gzip("x-gzip"));
+    assert_true(http_accepts_gzip("br;q=1.0, *;q=0.1"));
+    assert_true(http_accepts_gzip("gzip ; q=1"));
+    /* no header: identity only (RFC 9110 12.5.3) */
+    assert_false(http_accepts_gzip(""));
+    assert_false(http_accepts_gzip("identity"));
+    assert_false(http_accepts_gzip("deflate, br"));
+    /* q=0 is a refusal, in every spelling, and beats "*" */
+    assert_false(http_accepts_gzip("gzip;q=0"));
+    assert_false(http_accepts_gzip("gzip;q=0.000, br"));
+    assert_false(http_accepts_gzip("*, gzip;Q=0."));
+    assert_false(http_accepts_gzip("*;q=0"));
+    /* other parameters are skipped, wherever they are */
+    assert_true(http_accepts_gzip("gzip;level=1"));
+    assert_false(http_accepts_gzip("gzip;level=1;q=0"));
+    assert_true(http_accepts_gzip("br;x=1;q=0, gzip;foo=bar;q=0.3"));
+    assert_true(http_accepts_gzip("gzip;=;;= ;q"));
+    /* a coding whose name only starts with gzip is another coding */
+    assert_false(http_accepts_gzip("gzipx, gzi"));
+}
+
+static void test_etag_matches(void **state)
+{
+    (void)state;
+    const char *tag = "\"0123abcd\"";
+    assert_true(http_etag_matches("\"0123abcd\"", tag));
+    assert_true(http_etag_matches("W/\"0123abcd\"", tag)); /* weak comparison */
+    assert_true(http_etag_matches("\"x\", \"0123abcd\"", tag));
+    assert_true(http_etag_matches("*", tag));
+    assert_true(http_etag_matches("\"a,b\",\"0123abcd\"", tag)); /* a comma inside a tag */
+    assert_false(http_etag_matches("", tag));
+    assert_false(http_etag_matches("\"0123abcde\"", tag));
+    assert_false(http_etag_matches("\"0123abc\"", tag));
+    assert_false(http_etag_matches("0123abcd", tag)); /* unquoted is not the same tag */
+    assert_false(http_etag_matches("\"a,\"0123abcd\"", tag));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -749,6 +805,9 @@ int main(void)
         cmocka_unit_test(test_error_is_sticky),
         cmocka_unit_test(test_target_path_len),
         cmocka_unit_test(test_query_param),
+        cmocka_unit_test(test_asset_headers),
+        cmocka_unit_test(test_accepts_gzip),
+        cmocka_unit_test(test_etag_matches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
