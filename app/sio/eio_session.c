@@ -125,9 +125,13 @@ static int packet(eio_sess_t *s, const eio_packet_t *pk)
     case EIO_PONG:
         if (s->pong_wait) schedule_ping(s);
         return 0;
-    case EIO_PING: /* not sent by v4 clients; answered as older ones expect */
-        return eio_sess_send(s, EIO_PONG, pk->data, pk->len) == 0 ? 0
-                                                                  : (end(s, EIO_REASON_PARSE), -1);
+    case EIO_PING: /* not sent by v4 clients; a short one is answered as older ones expect */
+        if (pk->len > 8 || memchr(pk->data, EIO_SEP, pk->len) ||
+            eio_sess_send(s, EIO_PONG, pk->data, pk->len) != 0) {
+            end(s, EIO_REASON_PARSE);
+            return -1;
+        }
+        return 0;
     case EIO_MESSAGE:
         if (s->h->message(s, pk->data, pk->len) != 0) {
             end(s, EIO_REASON_PARSE);

@@ -432,8 +432,13 @@ static uint32_t offset_of(const char *off, int idx, uint16_t gen, uint32_t fallb
 static int recover(sio_session_t *s, const char *pid, const char *offset)
 {
     sio_session_t *old = NULL;
-    for (int i = 0; i < MAX_SIO_SESSIONS; i++)
-        if (table[i].slot == SIO_DROPPED && strcmp(table[i].pid, pid) == 0) old = &table[i];
+    for (int i = 0; i < MAX_SIO_SESSIONS; i++) {
+        sio_session_t *t = &table[i];
+        if (t == s || !t->connected || strcmp(t->pid, pid) != 0) continue;
+        /* The client is back before its old transport was seen to fail: that one is dead. */
+        if (t->slot == SIO_OPEN) eio_sess_close(&t->eio, EIO_REASON_TRANSPORT);
+        if (t->slot == SIO_DROPPED) old = t;
+    }
     if (!old || now - old->dropped_ms >= SIO_RECOVERY_MS) return -1;
     memcpy(s->id, old->id, sizeof s->id);
     memcpy(s->pid, old->pid, sizeof s->pid);
