@@ -169,6 +169,12 @@
  * buffer of this size (4 KB; others wait for it through TCP back-pressure). */
 #define SIO_MAX_PAYLOAD HTTP_BODY_MAX
 
+/* A polling response is assembled in one shared buffer before it is handed to HTTP: big
+ * enough for an image_ready with its PNG data URL. 6 KB. */
+#ifndef SIO_POLL_BUF
+#define SIO_POLL_BUF 6144
+#endif
+
 /* Connection-state recovery: a session whose transport dropped keeps its id and its place
  * in the jobs it follows this long, for a client that reconnects with its pid. No RAM
  * beyond the session's slot. */

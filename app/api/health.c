@@ -8,6 +8,7 @@
 #include "app/gen/gen.h"
 #include "app/jobs/jobs.h"
 #include "app/jobs/subs.h"
+#include "app/sio/sio.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
 #include "port/json_arena.h"
@@ -71,6 +72,14 @@ void api_health(conn_t *c, const http_request_t *req, const uint8_t *body, size_
     APPEND("\"subscribers\":{\"active\":%lu,\"peak\":%lu,\"max\":%d,\"events_sent\":%lu},",
            (unsigned long)ss->active, (unsigned long)ss->peak, MAX_SUBS,
            (unsigned long)ss->events_sent);
+    const sio_stats_t *so = sio_stats();
+    int so_poll, so_ws, so_dropped;
+    sio_counts(&so_poll, &so_ws, &so_dropped);
+    APPEND("\"socketio\":{\"sessions\":%d,\"max\":%d,\"polling\":%d,\"websocket\":%d,"
+           "\"awaiting_recovery\":%d,\"opened\":%lu,\"recovered\":%lu,\"refused\":%lu,"
+           "\"malformed\":%lu},",
+           so_poll + so_ws, MAX_SIO_SESSIONS, so_poll, so_ws, so_dropped, (unsigned long)so->opened,
+           (unsigned long)so->recovered, (unsigned long)so->refused, (unsigned long)so->malformed);
     APPEND("\"network\":{\"frames_in\":%lu,\"frames_out\":%lu,\"dropped_in\":%lu,"
            "\"dropped_out\":%lu},",
            (unsigned long)ns.frames_in, (unsigned long)ns.frames_out, (unsigned long)ns.dropped_in,

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "app/api/handlers.h"
+#include "app/sio/sio_http.h"
 
 typedef struct {
     uint8_t method;
@@ -53,6 +54,11 @@ void api_dispatch(conn_t *c, const http_request_t *req, const uint8_t *body, siz
     size_t plen = http_target_path_len(req->target);
     uint8_t method = req->method == HTTP_M_HEAD ? HTTP_M_GET : req->method;
     char allow[64] = "";
+    /* Engine.IO answers everything under its path itself, errors included. */
+    if (plen >= 11 && memcmp(req->target, "/socket.io/", 11) == 0) {
+        sio_http_handle(c, req, body, body_len);
+        return;
+    }
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         const route_t *r = &routes[i];
         if (!path_matches(r, req->target, plen)) continue;

@@ -33,6 +33,8 @@ enum {
     H_WS_PROTOCOL,
     H_LAST_EVENT_ID,
     H_ACCEPT,
+    H_ACCEPT_ENCODING,
+    H_IF_NONE_MATCH,
     H_CONTENT_LENGTH,
     H_CONNECTION,
     H_UPGRADE,
@@ -49,6 +51,8 @@ static const char *const header_names[H_COUNT] = {
     [H_WS_PROTOCOL] = "sec-websocket-protocol",
     [H_LAST_EVENT_ID] = "last-event-id",
     [H_ACCEPT] = "accept",
+    [H_ACCEPT_ENCODING] = "accept-encoding",
+    [H_IF_NONE_MATCH] = "if-none-match",
     [H_CONTENT_LENGTH] = "content-length",
     [H_CONNECTION] = "connection",
     [H_UPGRADE] = "upgrade",
@@ -145,6 +149,12 @@ static char *field_of(http_request_t *r, unsigned id, size_t *cap)
     case H_ACCEPT:
         *cap = sizeof r->accept;
         return r->accept;
+    case H_ACCEPT_ENCODING:
+        *cap = sizeof r->accept_encoding;
+        return r->accept_encoding;
+    case H_IF_NONE_MATCH:
+        *cap = sizeof r->if_none_match;
+        return r->if_none_match;
     default:
         *cap = 0;
         return NULL;
@@ -155,7 +165,8 @@ static char *field_of(http_request_t *r, unsigned id, size_t *cap)
  * for the other stored headers a second line is ambiguous and refused. */
 static int is_list_header(unsigned id)
 {
-    return id == H_WS_PROTOCOL || id == H_ACCEPT;
+    return id == H_WS_PROTOCOL || id == H_ACCEPT || id == H_ACCEPT_ENCODING ||
+           id == H_IF_NONE_MATCH;
 }
 
 static void put_stored(http_parser_t *p, char *dst, size_t cap, int c)

@@ -48,6 +48,11 @@ typedef struct {
     char ws_protocol[64]; /* Sec-WebSocket-Protocol, as offered */
     char last_event_id[24];
     char accept[64]; /* Accept, truncated: only its start is used */
+    /* Accept-Encoding and If-None-Match, for static assets (see http_accepts_gzip and
+     * http_etag_matches). Truncation only costs a compressed or 304 answer, never a wrong
+     * one: a cut list may hide a coding or a tag, and both helpers then say no. */
+    char accept_encoding[48];
+    char if_none_match[48];
 } http_request_t;
 
 typedef struct {

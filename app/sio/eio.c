@@ -73,7 +73,7 @@ int eio_sid_valid(const char *sid)
     return i == EIO_SID_LEN;
 }
 
-int eio_query_parse(const char *target, eio_query_t *q)
+static int query_check(const char *target, eio_query_t *q)
 {
     char v[48];
     memset(q, 0, sizeof *q);
@@ -91,11 +91,18 @@ int eio_query_parse(const char *target, eio_query_t *q)
         if (!eio_sid_valid(v)) return EIO_ERR_SID;
         memcpy(q->sid, v, EIO_SID_LEN + 1);
         q->has_sid = 1;
-        return 0; /* an existing session: EIO was checked at its handshake */
+        return EIO_QUERY_OK; /* an existing session: EIO was checked at its handshake */
     }
     n = http_query_param(target, "EIO", v, sizeof v);
     if (n < 0 || strcmp(v, "4") != 0) return EIO_ERR_VERSION;
-    return 0;
+    return EIO_QUERY_OK;
+}
+
+int eio_query_parse(const char *target, eio_query_t *q)
+{
+    int e = query_check(target, q);
+    q->err = (uint8_t)e;
+    return e < 0 ? -1 : e == EIO_QUERY_OK ? 0 : -1;
 }
 
 void eio_render_open(sink_t *s, const char *sid, int offer_upgrade, uint32_t ping_interval_ms,

@@ -78,12 +78,15 @@ typedef enum { EIO_TR_NONE = 0, EIO_TR_POLLING, EIO_TR_WEBSOCKET } eio_transport
 typedef struct {
     uint8_t transport; /* eio_transport_t */
     uint8_t has_sid;
+    uint8_t err; /* eio_err_t when eio_query_parse failed */
     char sid[EIO_SID_LEN + 1];
 } eio_query_t;
 
+#define EIO_QUERY_OK 0xFF
+
 /* Checks EIO=4, transport and sid in a request target ("/socket.io/?EIO=4&..."). Returns 0,
- * or the error to answer with (an unknown sid is the caller's to find: EIO_ERR_SID when the
- * sid is not even well formed). */
+ * or -1 with q->err the error to answer with (an unknown sid is the caller's to find:
+ * EIO_ERR_SID when the sid is not even well formed). */
 int eio_query_parse(const char *target, eio_query_t *q);
 
 /* The open packet: 0{"sid":...,"upgrades":[...],"pingInterval":..,"pingTimeout":..,

@@ -583,22 +583,6 @@ void sio_render_offset(sink_t *k, const sio_session_t *s, const job_t *j, uint32
     sink_str(k, "\"]");
 }
 
-/* A PNG data URL, rendered only inside the sink's window (its length is known without
- * encoding). */
-static void data_url(sink_t *k, const uint8_t *rgb)
-{
-    static uint8_t png[GEN_PNG_MAX];
-    sink_str(k, "\"data:image/png;base64,");
-    size_t b64 = (png_size_rgb(GEN_W, GEN_H) + 2) / 3 * 4;
-    if (!k->out || sink_full(k) || k->pos + b64 <= k->skip) {
-        k->pos += b64;
-    } else {
-        size_t n = png_encode_rgb(rgb, GEN_W, GEN_H, png, sizeof png);
-        sink_base64(k, png, n);
-    }
-    sink_put(k, "\"", 1);
-}
-
 static void head(sink_t *k, const char *name, const event_ref_t *r)
 {
     sink_str(k, "42[\"");
@@ -629,7 +613,7 @@ void sio_render_event(sink_t *k, const sio_session_t *s, const event_ref_t *r)
     const job_t *j = r->job;
     if (!f || f->mode == SIO_FOLLOW_JOBEVENT) {
         sink_str(k, "42[\"job:event\",");
-        event_render(k, r, EVF_JSON);
+        event_render_json(k, r);
         sink_str(k, "]");
         return;
     }
@@ -657,7 +641,7 @@ void sio_render_event(sink_t *k, const sio_session_t *s, const event_ref_t *r)
         sink_str(k, ",\"image_data\":");
         const uint8_t *rgb = jobs_image(j, 0);
         if (rgb)
-            data_url(k, rgb);
+            event_render_data_url(k, rgb);
         else
             sink_str(k, "null");
         uint32_t ms = j->finished_ms - j->started_ms;
@@ -686,7 +670,7 @@ void sio_render_event(sink_t *k, const sio_session_t *s, const event_ref_t *r)
         sink_str(k, "42[\"");
         sink_str(k, event_type_name(r->ev.type));
         sink_str(k, "\",");
-        event_render(k, r, EVF_JSON);
+        event_render_json(k, r);
         sink_str(k, "]");
         return;
     }

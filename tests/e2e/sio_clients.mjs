@@ -170,13 +170,15 @@ test('job:subscribe, job:event and job:cancel (colon-named events)', { timeout: 
   const [s] = await connect({ transports: ['polling'] });
   try {
     const evs = [];
-    const done = new Promise((resolve) => s.on('job:event', (e) => { evs.push(e); if (e.type === 'generation_complete') resolve(); }));
+    const first = (e) => { evs.push(e); };
+    const done = new Promise((resolve) => s.on('job:event', (e) => { first(e); if (e.type === 'generation_complete') resolve(); }));
     const ack = await s.timeout(T).emitWithAck('job:subscribe', { session_id: id });
     assert.deepEqual(ack, { ok: true, session_id: id });
     await done;
     assert.deepEqual(evs.map((e) => e.event_id), Array.from({ length: evs.length }, (_, i) => i + 1));
     assert.equal(evs[0].type, 'generation_queued');
     // Replay after a given event id.
+    s.removeAllListeners('job:event');
     const again = [];
     const done2 = new Promise((resolve) => s.on('job:event', (e) => { again.push(e.event_id); if (e.type === 'generation_complete') resolve(); }));
     await s.timeout(T).emitWithAck('job:subscribe', { session_id: id, last_event_id: 3 });
@@ -316,4 +318,34 @@ test('the client library from the device: gzip and ETag', { timeout: T }, async 
   assert.match(js, /Socket\.IO v4\.8/);
   const again = await fetch(`${TARGET}/socket.io/socket.io.min.js`, { headers: { 'if-none-match': etag } });
   assert.equal(again.status, 304);
+});
+
+test('a page opened from a file loads /socket.io/socket.io.min.js from the device in Chromium and connects', { timeout: 2 * T }, async () => {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage();
+    const logs = [];
+    page.on('console', (m) => logs.push(m.text()));
+    // about:blank: the page's origin is opaque, so its requests carry Origin: null, as a
+    // page opened from a file does.
+    await page.setContent(`<script src="${TARGET}/socket.io/socket.io.min.js"></script>
+      <script>
+        window.result = new Promise((resolve) => {
+          const socket = io(${JSON.stringify(TARGET)}, { transports: ['polling'] });
+          socket.on('connected', (d) => {
+            socket.emit('generate_image', { user_id: d.user_id, prompt: 'a yellow star', num_inference_steps: 3 }, (ack) => {
+              socket.on('image_ready', (r) => resolve({ ack, img: r.image_data.slice(0, 22) }));
+            });
+          });
+          socket.on('connect_error', (e) => resolve({ error: String(e) }));
+        });
+      </script>`);
+    const r = await page.evaluate(() => window.result);
+    assert.equal(r.error, undefined, JSON.stringify(logs));
+    assert.equal(r.ack.ok, true);
+    assert.equal(r.img, 'data:image/png;base64,');
+  } finally {
+    await browser.close();
+  }
 });
