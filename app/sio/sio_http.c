@@ -197,20 +197,16 @@ static void ws_output(sio_session_t *s)
     }
 }
 
-static int ws_message(ws_conn_t *ws, unsigned flags, const uint8_t *p, size_t n)
+/* A WebSocket message larger than WS_RX_BUF arrives in pieces; it is put together here,
+ * one message at a time (others wait through TCP back-pressure): SIO_MAX_PAYLOAD bytes. */
+static uint8_t asm_buf[SIO_MAX_PAYLOAD];
+static size_t asm_len;
+static conn_ref_t asm_owner;
+
+/* One whole message from the session's WebSocket or its probe. */
+static void ws_packet(ws_conn_t *ws, sio_session_t *s, int probe, int binary, const uint8_t *p,
+                      size_t n)
 {
-    sio_session_t *s = ws->user;
-    unsigned whole = WS_MSG_FIRST | WS_MSG_LAST;
-    if (!s || s->slot != SIO_OPEN) return (int)n;
-    int probe = conn_of(s, G_PROBE) == ws_endpoint_conn(ws);
-    if (!probe && conn_of(s, G_WS) != ws_endpoint_conn(ws)) return (int)n;
-    if ((flags & whole) != whole) {
-        /* Larger than WS_RX_BUF: more than any packet of this device's protocol needs. */
-        if (flags & WS_MSG_LAST) eio_sess_close(&s->eio, EIO_REASON_PARSE);
-        return (int)n;
-    }
-    if (!probe && subs_busy_ctx(s)) return WS_BUSY; /* an event frame is half sent */
-    int binary = (flags & WS_MSG_TYPE) == WS_OP_BINARY;
     int r = eio_sess_ws_packet(&s->eio, probe, binary, p, n);
     if (r == EIO_WS_PROBE_REPLY) {
         ws_conn_send(ws, WS_OP_TEXT, "3probe", 6);
@@ -228,6 +224,41 @@ static int ws_message(ws_conn_t *ws, unsigned flags, const uint8_t *p, size_t n)
     } else if (r == EIO_WS_OK) {
         ws_output(s);
         subs_fanout_ctx(s); /* a generate or subscribe is answered at once */
+    }
+}
+
+static int ws_message(ws_conn_t *ws, unsigned flags, const uint8_t *p, size_t n)
+{
+    sio_session_t *s = ws->user;
+    conn_t *c = ws_endpoint_conn(ws);
+    if (!s || s->slot != SIO_OPEN) return (int)n;
+    int probe = conn_of(s, G_PROBE) == c;
+    if (!probe && conn_of(s, G_WS) != c) return (int)n;
+    int binary = (flags & WS_MSG_TYPE) == WS_OP_BINARY;
+    /* Replies wait while an event frame is half sent on this socket. */
+    if (!probe && (flags & WS_MSG_LAST) && subs_busy_ctx(s)) return WS_BUSY;
+    if ((flags & (WS_MSG_FIRST | WS_MSG_LAST)) == (WS_MSG_FIRST | WS_MSG_LAST)) {
+        ws_packet(ws, s, probe, binary, p, n);
+        return (int)n;
+    }
+    conn_t *owner = conn_deref(asm_owner);
+    if (flags & WS_MSG_FIRST) {
+        if (owner && owner != c) return WS_BUSY; /* another message is being put together */
+        asm_owner = conn_ref(c);
+        asm_len = 0;
+    } else if (owner != c) {
+        return (int)n; /* the rest of a message already refused */
+    }
+    if (n > sizeof asm_buf - asm_len) {
+        asm_owner.gen = 0;
+        eio_sess_close(&s->eio, EIO_REASON_PARSE); /* over maxPayload */
+        return (int)n;
+    }
+    memcpy(asm_buf + asm_len, p, n);
+    asm_len += n;
+    if (flags & WS_MSG_LAST) {
+        asm_owner.gen = 0;
+        ws_packet(ws, s, probe, binary, asm_buf, asm_len);
     }
     return (int)n;
 }

@@ -8,6 +8,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { io } from 'socket.io-client';
+import WebSocket from 'ws';
 import { TARGET, HOST, PORT, SLOW, getJSON } from './target.mjs';
 
 const T = 30000 * SLOW;
@@ -154,6 +155,12 @@ test("every validation case of the guide, with its message, as an event and as a
       assert.equal(err.code, 'invalid_argument');
       assert.deepEqual(ack, { ok: false, error: message });
     }
+    // A message larger than one WebSocket receive buffer (512 B) is put together whole.
+    const long = await s.timeout(T).emitWithAck('generate_image', {
+      user_id: uid, prompt: 'a large red circle on the left, blue background '.repeat(5).slice(0, 250),
+      negative_prompt: 'a small green square on the right '.repeat(8).slice(0, 250), num_inference_steps: 2,
+    });
+    assert.equal(long.ok, true, JSON.stringify(long));
     const ev = once(s, 'generation_error');
     const ack = await s.timeout(T).emitWithAck('generate_image', { user_id: uid, prompt: 'x', num_inference_steps: 500 });
     assert.equal(ack.ok, false);
@@ -294,6 +301,23 @@ test('malformed packets over the wire close only their own session', { timeout: 
     const second = await get(s2);
     assert.equal(second.status, 400);
     assert.equal(await (await parked).text(), '1');
+    // Over websocket: a message over maxPayload, a binary frame, bad packets, a wrong sid.
+    for (const bad of ['4' + 'z'.repeat(5000), Buffer.from([1, 2, 3]), '7', '40{"a"', '42["x"]x']) {
+      const ws = new WebSocket(`${TARGET.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`);
+      const first = await new Promise((resolve, reject) => { ws.once('message', (m) => resolve(String(m))); ws.once('error', reject); });
+      assert.equal(first[0], '0');
+      ws.send('40');
+      const closed = new Promise((resolve) => ws.once('close', resolve));
+      ws.send(bad);
+      await closed;
+    }
+    const wrong = await new Promise((resolve) => {
+      const ws = new WebSocket(`${TARGET.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket&sid=AAAAAAAAAAAAAAAAAAAA`);
+      ws.once('unexpected-response', (req, res) => resolve(res.statusCode));
+      ws.once('open', () => resolve(101));
+      ws.once('error', () => {});
+    });
+    assert.equal(wrong, 400);
     // The good client still works.
     const rec = record(good);
     good.emit('generate_image', { user_id: uid, prompt: 'a green ring', num_inference_steps: 3 });
