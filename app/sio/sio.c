@@ -10,7 +10,7 @@
 #include "cJSON.h"
 #include "port/json_arena.h"
 
-static sio_session_t table[MAX_SIO_SESSIONS];
+static sio_session_t sio_table[MAX_SIO_SESSIONS];
 static const sio_glue_t *glue;
 static sio_stats_t stats;
 static uint32_t now;
@@ -25,16 +25,16 @@ const sio_stats_t *sio_stats(void)
 
 sio_session_t *sio_at(int i)
 {
-    return i >= 0 && i < MAX_SIO_SESSIONS ? &table[i] : NULL;
+    return i >= 0 && i < MAX_SIO_SESSIONS ? &sio_table[i] : NULL;
 }
 
 void sio_counts(int *polling, int *websocket, int *dropped)
 {
     *polling = *websocket = *dropped = 0;
     for (int i = 0; i < MAX_SIO_SESSIONS; i++) {
-        if (table[i].slot == SIO_DROPPED) ++*dropped;
-        if (table[i].slot != SIO_OPEN) continue;
-        if (table[i].eio.transport == EIO_TR_WEBSOCKET)
+        if (sio_table[i].slot == SIO_DROPPED) ++*dropped;
+        if (sio_table[i].slot != SIO_OPEN) continue;
+        if (sio_table[i].eio.transport == EIO_TR_WEBSOCKET)
             ++*websocket;
         else
             ++*polling;
@@ -103,7 +103,8 @@ static int follow_slot(sio_session_t *s, const job_t *j)
 }
 
 /* Follows job j from the event after `after`. 0, or -1 (no room). */
-static int follow(sio_session_t *s, job_t *j, uint32_t after, sio_follow_mode_t mode)
+static int follow(sio_session_t *s, job_t *j, uint32_t after, sio_follow_mode_t mode,
+                  unsigned flags)
 {
     int k = follow_slot(s, j);
     if (k < 0) return -1;
@@ -111,10 +112,11 @@ static int follow(sio_session_t *s, job_t *j, uint32_t after, sio_follow_mode_t 
     job_t *old = entry_job(f);
     if (old) glue->unfollow(s, old);
     f->job = -1;
-    if (glue->follow(s, j, after) != 0) return -1;
+    if (glue->follow(s, j, after, flags) != 0) return -1;
     f->job = (int8_t)jobs_index(j);
     f->gen = j->gen;
     f->mode = (uint8_t)mode;
+    f->flags = (uint8_t)flags;
     f->start = after;
     f->sent = after;
     return 0;
@@ -178,11 +180,11 @@ static const eio_hooks_t hooks = {on_message, on_binary, on_output, on_probe_fai
 void sio_init(const sio_glue_t *g)
 {
     glue = g;
-    memset(table, 0, sizeof table);
+    memset(sio_table, 0, sizeof sio_table);
     memset(&stats, 0, sizeof stats);
     for (int i = 0; i < MAX_SIO_SESSIONS; i++)
         for (int k = 0; k < SIO_SUBS_PER_SESSION; k++)
-            table[i].follow[k].job = -1;
+            sio_table[i].follow[k].job = -1;
 }
 
 sio_session_t *sio_open(eio_transport_t transport, uint32_t now_ms)
@@ -190,11 +192,11 @@ sio_session_t *sio_open(eio_transport_t transport, uint32_t now_ms)
     now = now_ms;
     sio_session_t *s = NULL, *oldest = NULL;
     for (int i = 0; i < MAX_SIO_SESSIONS && !s; i++) {
-        if (table[i].slot == SIO_FREE)
-            s = &table[i];
-        else if (table[i].slot == SIO_DROPPED &&
-                 (!oldest || (int32_t)(table[i].dropped_ms - oldest->dropped_ms) < 0))
-            oldest = &table[i];
+        if (sio_table[i].slot == SIO_FREE)
+            s = &sio_table[i];
+        else if (sio_table[i].slot == SIO_DROPPED &&
+                 (!oldest || (int32_t)(sio_table[i].dropped_ms - oldest->dropped_ms) < 0))
+            oldest = &sio_table[i];
     }
     if (!s && oldest) { /* a live client before a maybe-returning one */
         release(oldest);
@@ -219,7 +221,8 @@ sio_session_t *sio_open(eio_transport_t transport, uint32_t now_ms)
 sio_session_t *sio_find(const char *sid)
 {
     for (int i = 0; i < MAX_SIO_SESSIONS; i++)
-        if (table[i].slot == SIO_OPEN && strcmp(table[i].eio.sid, sid) == 0) return &table[i];
+        if (sio_table[i].slot == SIO_OPEN && strcmp(sio_table[i].eio.sid, sid) == 0)
+            return &sio_table[i];
     return NULL;
 }
 
@@ -227,7 +230,7 @@ void sio_tick(uint32_t now_ms)
 {
     now = now_ms;
     for (int i = 0; i < MAX_SIO_SESSIONS; i++) {
-        sio_session_t *s = &table[i];
+        sio_session_t *s = &sio_table[i];
         if (s->slot == SIO_OPEN)
             eio_sess_tick(&s->eio, now_ms);
         else if (s->slot == SIO_DROPPED && now_ms - s->dropped_ms >= SIO_RECOVERY_MS) {
@@ -336,7 +339,7 @@ static void generate_image(sio_session_t *s, const sio_packet_t *pk, const cJSON
         return refuse(s, pk, "unavailable", NULL, "too many subscriptions, retry shortly");
     job_t *j = jobs_submit(&g, num_images, 0);
     if (!j) return refuse(s, pk, "queue_full", NULL, "the job queue is full, retry shortly");
-    if (follow(s, j, 0, SIO_FOLLOW_DEVICE) != 0)
+    if (follow(s, j, 0, SIO_FOLLOW_DEVICE, 0) != 0)
         return refuse(s, pk, "unavailable", NULL, "too many subscriptions, retry shortly");
     ack(s, pk, j->hex, NULL);
 }
@@ -361,7 +364,9 @@ static void job_request(sio_session_t *s, const sio_packet_t *pk, const cJSON *d
             return refuse(s, pk, "invalid_argument", "last_event_id", "must be a whole number");
         after = (uint32_t)v->valuedouble;
     }
-    if (follow(s, j, after, SIO_FOLLOW_JOBEVENT) != 0)
+    /* "timing": true adds the device's clock to each event (bench/sio_bench.sh). */
+    unsigned flags = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "timing")) ? SUB_TIMED : 0;
+    if (follow(s, j, after, SIO_FOLLOW_JOBEVENT, flags) != 0)
         return refuse(s, pk, "unavailable", NULL, "too many subscriptions, retry shortly");
     ack(s, pk, j->hex, NULL);
 }
@@ -433,7 +438,7 @@ static int recover(sio_session_t *s, const char *pid, const char *offset)
 {
     sio_session_t *old = NULL;
     for (int i = 0; i < MAX_SIO_SESSIONS; i++) {
-        sio_session_t *t = &table[i];
+        sio_session_t *t = &sio_table[i];
         if (t == s || !t->connected || strcmp(t->pid, pid) != 0) continue;
         /* The client is back before its old transport was seen to fail: that one is dead. */
         if (t->slot == SIO_OPEN) eio_sess_close(&t->eio, EIO_REASON_TRANSPORT);
@@ -452,7 +457,7 @@ static int recover(sio_session_t *s, const char *pid, const char *offset)
         if (!j) continue;
         uint32_t at = offset_of(offset, f.job, f.gen, f.start);
         if (at < f.start) at = f.start;
-        if (glue->follow(s, j, at) != 0) continue;
+        if (glue->follow(s, j, at, f.flags) != 0) continue;
         f.sent = at;
         s->follow[k] = f;
     }

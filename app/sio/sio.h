@@ -43,6 +43,7 @@ typedef enum {
 typedef struct {
     int8_t job;     /* jobs_index(), -1: entry free */
     uint8_t mode;   /* sio_follow_mode_t */
+    uint8_t flags;  /* subscription flags (SUB_TIMED for latency measurement) */
     uint16_t gen;   /* the job slot's generation when followed */
     uint32_t start; /* followed from the event after this one */
     uint32_t sent;  /* last event id handed to the transport whole */
@@ -70,7 +71,7 @@ typedef struct {
     /* The transport is over: answer a parked GET with the close packet, close WebSockets.
      * The session may stay (SIO_DROPPED) waiting for recovery. */
     void (*closed)(sio_session_t *s, eio_reason_t why);
-    int (*follow)(sio_session_t *s, job_t *j, uint32_t after); /* subscribe; 0 or -1 */
+    int (*follow)(sio_session_t *s, job_t *j, uint32_t after, unsigned flags); /* 0, -1 */
     void (*unfollow)(sio_session_t *s, const job_t *j);
 } sio_glue_t;
 

@@ -419,9 +419,9 @@ static void g_closed(sio_session_t *s, eio_reason_t why)
         LOGI("sio: session %s closed (%d)", s->eio.sid, (int)why);
 }
 
-static int g_follow(sio_session_t *s, job_t *j, uint32_t after)
+static int g_follow(sio_session_t *s, job_t *j, uint32_t after, unsigned flags)
 {
-    return subs_add(j, after, 0, &sio_transport, s) >= 0 ? 0 : -1;
+    return subs_add(j, after, flags, &sio_transport, s) >= 0 ? 0 : -1;
 }
 
 static void g_unfollow(sio_session_t *s, const job_t *j)

@@ -38,8 +38,9 @@ static void g_closed(sio_session_t *s, eio_reason_t why)
     (void)why;
     CHECK(s->eio.state == EIO_ST_CLOSED);
 }
-static int g_follow(sio_session_t *s, job_t *j, uint32_t after)
+static int g_follow(sio_session_t *s, job_t *j, uint32_t after, unsigned flags)
 {
+    (void)flags;
     (void)s;
     CHECK(j && after <= j->events + 1000000u);
     return 0;

@@ -43,8 +43,9 @@ static void g_closed(sio_session_t *s, eio_reason_t why)
     G.closed++;
     G.why = why;
 }
-static int g_follow(sio_session_t *s, job_t *j, uint32_t after)
+static int g_follow(sio_session_t *s, job_t *j, uint32_t after, unsigned flags)
 {
+    (void)flags;
     G.follows++;
     G.followed = j;
     G.after = after;
