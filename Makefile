@@ -61,6 +61,20 @@ OWN_OBJ := $(OWN_SRC:%.c=$(BUILD)/%.o)
 TP_OBJ  := $(TP_SRC:%.c=$(BUILD)/%.o)
 OBJ     := $(OWN_OBJ) $(TP_OBJ)
 
+# Socket.IO's client library for /socket.io/socket.io.min.js: socket.io-client's own dist
+# file from the pinned npm package (tests/e2e/package-lock.json), gzipped into flash at build
+# time, never committed. Without node_modules the route answers 404 (weak defaults).
+SIO_JS := tests/e2e/node_modules/socket.io-client/dist/socket.io.min.js
+ifneq ($(wildcard $(SIO_JS)),)
+OBJ += $(BUILD)/gen/sio_client_js.o
+$(BUILD)/gen/sio_client_js.c: $(SIO_JS) scripts/sio_embed_client.py
+	@mkdir -p $(dir $@)
+	$(Q)python3 scripts/sio_embed_client.py $< $@
+$(BUILD)/gen/sio_client_js.o: $(BUILD)/gen/sio_client_js.c
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CSTD) $(BOARD_CFLAGS) $(WARN) -c $< -o $@
+endif
+
 .DEFAULT_GOAL := all
 .PHONY: all deps run test test-unit test-e2e check-heap size bench clean help model \
         compile_commands.json fuzz qemu test-target

@@ -163,6 +163,66 @@
  * Events are not built here: they are rendered into the TCP window as it opens. */
 #define WS_API_REPLY_MAX 384
 
+/* ---- Socket.IO (Engine.IO v4, app/sio/) -------------------------------------------- */
+
+/* Socket.IO sessions at once, connected or waiting to be recovered. Each is one
+ * sio_session_t (~0.7 KB: the Engine.IO state and its packet queue, ids, the jobs it
+ * follows): 16 x ~0.7 KB = ~11 KB. A polling session holds no connection slot between
+ * requests. One more handshake is refused (HTTP 503, counted in /api/health). */
+#ifndef MAX_SIO_SESSIONS
+#define MAX_SIO_SESSIONS 16
+#endif
+
+/* Engine.IO packets waiting for a session's transport (control packets, Socket.IO replies,
+ * acks, validation errors; job events are not queued, they are rendered from the job log):
+ * a validation error and its ack fit together. 512 B x MAX_SIO_SESSIONS (16) = 8 KB. */
+#ifndef EIO_TXQ_SIZE
+#define EIO_TXQ_SIZE 512
+#endif
+
+/* Server ping period and the client's pong deadline, advertised in the open packet (the
+ * reference server's defaults). No RAM. */
+#ifndef SIO_PING_INTERVAL_MS
+#define SIO_PING_INTERVAL_MS 25000u
+#endif
+#ifndef SIO_PING_TIMEOUT_MS
+#define SIO_PING_TIMEOUT_MS 20000u
+#endif
+
+/* A WebSocket probe must complete the upgrade ("5") this long after it connected. */
+#ifndef SIO_UPGRADE_TIMEOUT_MS
+#define SIO_UPGRADE_TIMEOUT_MS 10000u
+#endif
+
+/* Largest Engine.IO payload (maxPayload): a polling POST body is an HTTP body, so this is
+ * HTTP_BODY_MAX. A WebSocket message larger than WS_RX_BUF is assembled in one shared
+ * buffer of this size (4 KB; others wait for it through TCP back-pressure). */
+#define SIO_MAX_PAYLOAD HTTP_BODY_MAX
+
+/* A polling response is assembled in one shared buffer before it is handed to HTTP: big
+ * enough for an image_ready with its PNG data URL. 6 KB. */
+#ifndef SIO_POLL_BUF
+#define SIO_POLL_BUF 6144
+#endif
+
+/* Connection-state recovery: a session whose transport dropped keeps its id and its place
+ * in the jobs it follows this long, for a client that reconnects with its pid. No RAM
+ * beyond the session's slot. */
+#ifndef SIO_RECOVERY_MS
+#define SIO_RECOVERY_MS 120000u
+#endif
+
+/* Jobs one Socket.IO session follows at once (generate_image, job:subscribe): 4 B each. */
+#ifndef SIO_SUBS_PER_SESSION
+#define SIO_SUBS_PER_SESSION 4
+#endif
+
+/* Origins allowed to poll from another page (CORS). NULL: any origin, "null" included
+ * (pages opened from a file); a board may set a comma-separated list instead. No RAM. */
+#ifndef SIO_CORS_ORIGINS
+#define SIO_CORS_ORIGINS NULL
+#endif
+
 /* ---- Generator --------------------------------------------------------------------- */
 
 /* Multiply-accumulates per gen_slice() call. Work is cut into units of at most

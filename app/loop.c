@@ -9,6 +9,7 @@
 #include "app/jobs/jobs.h"
 #include "app/jobs/subs.h"
 #include "app/log.h"
+#include "app/sio/sio_http.h"
 #include "lwip/init.h"
 #include "lwip/timeouts.h"
 
@@ -23,6 +24,7 @@ void app_init(const app_config_t *cfg)
     http_server_init();
     jobs_init();
     subs_init();
+    sio_http_init();
 }
 
 void app_set_wall_clock(uint64_t unix_ms)
@@ -49,6 +51,7 @@ uint32_t app_poll_once(void)
     board_netif_poll();
     sys_check_timeouts();
     int busy = jobs_run_slice();       /* a bounded slice of the running generation */
+    busy |= sio_http_tick();           /* Socket.IO pings and queued packets */
     busy |= subs_fanout();             /* its events, to every subscriber, this pass */
     busy |= conn_poll(board_now_ms()); /* timeouts, pending output, protocol ticks */
     /* The longest pass is what every client waits at worst: DESIGN.md holds it to 5 ms. */

@@ -9,6 +9,7 @@
 #include "app/gen/gen.h"
 #include "app/jobs/jobs.h"
 #include "app/jobs/subs.h"
+#include "app/sio/sio.h"
 #include "app/util/sink.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
@@ -97,6 +98,20 @@ static void render(sink_t *s)
     num(s, ",", "peak", ss->peak);
     num(s, ",", "max", MAX_SUBS);
     num(s, ",", "events_sent", ss->events_sent);
+
+    const sio_stats_t *so = sio_stats();
+    int so_poll, so_ws, so_dropped;
+    sio_counts(&so_poll, &so_ws, &so_dropped);
+    sink_str(s, "},\"socketio\":");
+    num(s, "{", "sessions", (uint32_t)(so_poll + so_ws));
+    num(s, ",", "max", MAX_SIO_SESSIONS);
+    num(s, ",", "polling", (uint32_t)so_poll);
+    num(s, ",", "websocket", (uint32_t)so_ws);
+    num(s, ",", "awaiting_recovery", (uint32_t)so_dropped);
+    num(s, ",", "opened", so->opened);
+    num(s, ",", "recovered", so->recovered);
+    num(s, ",", "refused", so->refused);
+    num(s, ",", "malformed", so->malformed);
 
     sink_str(s, "},\"network\":");
     num(s, "{", "frames_in", ns.frames_in);

@@ -4,6 +4,7 @@
 
 #include "app/api/assets.h"
 #include "app/api/handlers.h"
+#include "app/sio/sio_http.h"
 
 typedef struct {
     uint8_t method;
@@ -56,6 +57,11 @@ void api_dispatch(conn_t *c, const http_request_t *req, const uint8_t *body, siz
     size_t plen = http_target_path_len(req->target);
     uint8_t method = req->method == HTTP_M_HEAD ? HTTP_M_GET : req->method;
     char allow[64] = "";
+    /* Engine.IO answers everything under its path itself, errors included. */
+    if (plen >= 11 && memcmp(req->target, "/socket.io/", 11) == 0) {
+        sio_http_handle(c, req, body, body_len);
+        return;
+    }
     const web_asset_t *a = asset_find(req->target, plen);
     if (a) {
         if (method == HTTP_M_GET)

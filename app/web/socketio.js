@@ -73,5 +73,6 @@
   });
   $('connect').addEventListener('click', connect);
   connect();
+  edge.readyMs = performance.now();
   document.documentElement.dataset.ready = '1';
 })();
