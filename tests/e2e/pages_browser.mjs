@@ -155,10 +155,13 @@ async function lowContrast(page) {
 test('Generate: every step once, the preview changes, the image decodes, the gallery gains the job', async () => {
   const { page, errors } = await open(TARGET + '/');
   await setForm(page, { prompt: 'a large red circle on the left, blue background, sparkly', steps: 20 });
-  await page.click('#generate');
+  await page.focus('#generate');
+  await page.keyboard.press('Enter'); // by keyboard
   await page.waitForFunction(() => window.edge.shown.some((e) => e.step >= 5), null, { timeout: T(20000), polling: 20 });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'cancel', 'focus moves to Cancel');
   await shot(page, 'page-index-midjob');
   const shown = await waitDone(page, T(60000));
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'generate', 'and back to Generate');
   assertEveryStepOnce(shown, 20);
   const e = await page.evaluate(() => window.edge);
   assert.ok(e.previews >= 2, `the preview changed (${e.previews} different previews)`);
