@@ -133,13 +133,18 @@
     $('preview').removeAttribute('src');
     $('cancel').disabled = false;
     $('cancel').textContent = 'Cancel';
+    // Generate is disabled now: a keyboard user lands on Cancel, not on the page's start
+    const f = document.activeElement;
+    if (!f || f === document.body || f === $('generate')) $('cancel').focus();
     link.follow(job);
   }
 
   function endJob() {
     job.done = true;
+    const f = document.activeElement;
     $('generate').disabled = false;
     $('cancel').disabled = true;
+    if (!f || f === document.body || f === $('cancel')) $('generate').focus();
     link.unfollow();
     loadGallery();
   }

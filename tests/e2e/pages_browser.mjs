@@ -99,6 +99,7 @@ test('each page loads with no console error and no request to another origin', a
     assert.deepEqual(errors, [], `${p}: console errors`);
     assert.deepEqual(foreign, [], `${p}: requests to other origins`);
     assert.ok(await page.locator('h1').isVisible());
+    assert.deepEqual(await lowContrast(page), [], `${p}: text below 4.5:1 contrast`);
     if (p !== '/test/socketio') {
       await page.waitForSelector('#vocab-list .chip', { state: 'attached', timeout: T(5000) });
       await page.waitForFunction(() => document.querySelector('#conn').dataset.state === 'connected', null, { timeout: T(5000) });
@@ -123,13 +124,44 @@ test('every input has a label, and the page fits a phone', async () => {
   await page.close();
 });
 
+// WCAG 2 contrast of every element that shows text, against the first opaque background
+// behind it: at least 4.5:1 (the errors and the disabled buttons included).
+async function lowContrast(page) {
+  return page.evaluate(() => {
+    const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const bg = (e) => {
+      for (; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || c[3] > 0) return c;
+      }
+      return [255, 255, 255];
+    };
+    const bad = [];
+    for (const e of document.querySelectorAll('body *')) {
+      const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own || !e.getClientRects().length || getComputedStyle(e).visibility === 'hidden') continue;
+      const a = lum(rgb(getComputedStyle(e).color)), b = lum(bg(e));
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < 4.5) bad.push(`${e.tagName}#${e.id}.${e.className}: ${ratio.toFixed(2)}`);
+    }
+    return bad;
+  });
+}
+
 test('Generate: every step once, the preview changes, the image decodes, the gallery gains the job', async () => {
   const { page, errors } = await open(TARGET + '/');
   await setForm(page, { prompt: 'a large red circle on the left, blue background, sparkly', steps: 20 });
-  await page.click('#generate');
+  await page.focus('#generate');
+  await page.keyboard.press('Enter'); // by keyboard
   await page.waitForFunction(() => window.edge.shown.some((e) => e.step >= 5), null, { timeout: T(20000), polling: 20 });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'cancel', 'focus moves to Cancel');
   await shot(page, 'page-index-midjob');
   const shown = await waitDone(page, T(60000));
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'generate', 'and back to Generate');
   assertEveryStepOnce(shown, 20);
   const e = await page.evaluate(() => window.edge);
   assert.ok(e.previews >= 2, `the preview changed (${e.previews} different previews)`);
@@ -144,8 +176,13 @@ test('Generate: every step once, the preview changes, the image decodes, the gal
   assert.match(await page.getAttribute('#results a[download]', 'href'), /^\/api\/images\/[0-9a-f]{32}\/0\.png$/);
   await page.waitForSelector(`#gallery li[data-session="${e.job}"] img`, { timeout: T(5000) });
   assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('#preview')).imageRendering), 'pixelated');
+  await page.click('#vocab summary'); // the suggestions too
+  assert.deepEqual(await lowContrast(page), [], 'text below 4.5:1 contrast when done');
   await shot(page, 'page-index-done');
   assert.deepEqual(errors, []);
+  // the check itself sees grey on white
+  await page.addStyleTag({ content: '.note { color: #aaa }' });
+  assert.ok((await lowContrast(page)).some((b) => /note/.test(b)), 'the contrast check can fail');
   await page.close();
 });
 
@@ -163,12 +200,29 @@ test('a bad field shows its error next to the field, and the page keeps working'
   await page.waitForSelector('#err-prompt:not(:empty)');
   assert.equal(await page.textContent('#err-num_inference_steps'), '');
   assert.equal(await page.textContent('#errors'), '', 'a field error is not repeated elsewhere');
+  assert.deepEqual(await lowContrast(page), [], 'text below 4.5:1 contrast with an error shown');
   await shot(page, 'page-websocket-error');
   await setForm(page, { prompt: 'a green star' });
   await page.click('#generate');
   const shown = await waitDone(page, T(30000));
   assertEveryStepOnce(shown, 10);
   assert.equal(await page.textContent('#err-prompt'), '');
+  await page.close();
+});
+
+test('the queue position shows while another job runs, then the page job runs', async () => {
+  const other = await (await fetch(TARGET + '/api/generate', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ prompt: 'a black dot', num_inference_steps: 20, preview: false }),
+  })).json();
+  const { page } = await open(TARGET + '/');
+  await setForm(page, { prompt: 'a pink triangle', steps: 10 });
+  await page.click('#generate');
+  await page.waitForFunction(() => /job\(s\) ahead/.test(document.querySelector('#queue').textContent), null, { timeout: T(5000), polling: 10 });
+  assert.match(await page.textContent('#queue'), /Waiting: 1 job\(s\) ahead/);
+  const shown = await waitDone(page, T(60000));
+  assertEveryStepOnce(shown, 10);
+  assert.equal((await (await fetch(`${TARGET}/api/jobs/${other.session_id}`)).json()).status, 'complete', 'the other job finished first');
   await page.close();
 });
 
