@@ -42,14 +42,9 @@ static void error_json(sink_t *s, const char *code, const char *field, const cha
 int ws_api_format_error(char *out, size_t cap, const char *code, const char *field, const char *msg)
 {
     sink_t s;
-    sink_init(&s, out, cap ? cap - 1 : 0, 0);
+    sink_init_cstr(&s, out, cap);
     error_json(&s, code, field, msg);
-    if (!cap || sink_overflowed(&s)) {
-        if (cap) out[0] = '\0';
-        return -1;
-    }
-    out[s.n] = '\0';
-    return (int)s.n;
+    return sink_end_cstr(&s);
 }
 
 static int send_error(ws_conn_t *ws, const char *code, const char *field, const char *msg)

@@ -18,6 +18,17 @@ void sink_put(sink_t *s, const void *p, size_t n)
     s->pos = end;
 }
 
+int sink_end_cstr(sink_t *s)
+{
+    if (!s->out) return -1; /* cap 0: no room even for the NUL */
+    if (sink_overflowed(s) || s->n > INT32_MAX) {
+        s->out[0] = '\0';
+        return -1;
+    }
+    s->out[s->n] = '\0';
+    return (int)s->n;
+}
+
 void sink_str(sink_t *s, const char *z)
 {
     sink_put(s, z, strlen(z));

@@ -128,7 +128,7 @@ static const char *status_line(uint16_t status, const char **code)
 size_t ws_handshake_response(const ws_handshake_t *hs, char *buf, size_t cap)
 {
     sink_t s;
-    sink_init(&s, buf, cap ? cap - 1 : 0, 0); /* room for the NUL */
+    sink_init_cstr(&s, buf, cap);
     if (hs->status == 101) {
         sink_str(&s, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\nSec-WebSocket-Accept: ");
@@ -157,10 +157,6 @@ size_t ws_handshake_response(const ws_handshake_t *hs, char *buf, size_t cap)
         sink_str(&s, "\r\n\r\n");
         http_error_body(&s, &e);
     }
-    if (!cap || sink_overflowed(&s)) {
-        if (cap) buf[0] = '\0';
-        return 0;
-    }
-    buf[s.n] = '\0';
-    return s.n;
+    int n = sink_end_cstr(&s);
+    return n < 0 ? 0 : (size_t)n;
 }
