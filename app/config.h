@@ -228,11 +228,11 @@
 /* Multiply-accumulates per gen_slice() call. Work is cut into units of at most
  * GEN_UNIT_MAX_MACS (4 output channels of one output row, or one neuron of the condition
  * MLP), so a slice does between budget - unit and budget MACs. Cost per slice: on the host
- * (x86-64, SSE2 pmaddwd kernel, 8.7 G MAC/s by bench/gen_bench.sh) 131072 MACs take about
- * 15 us (the longest slice, with a step boundary's sampler update, ~0.2 ms), far inside the
- * superloop's 5 ms pass; on a Cortex-M4 (SMLAD, ~1.5 cycles per MAC with the loads) about
- * 2 ms at 100 MHz, ~8 ms in QEMU at a nominal 25 MHz (a board lowers it there). One forward
- * (17.7 M MACs) is ~135 slices, a guided step ~270. */
+ * (x86-64, SSE2 pmaddwd kernel, 15-16 G MAC/s by bench/gen_bench.sh) 131072 MACs take about
+ * 9 us; the longest slice measured, with a step boundary's sampler update, is 60-83 us
+ * (README), far inside the superloop's 5 ms pass. On a Cortex-M4 (SMLAD, ~1.5 cycles per
+ * MAC with the loads) about 2 ms at 100 MHz, ~8 ms in QEMU at a nominal 25 MHz (a board
+ * lowers it there). One forward (18.0 M MACs) is ~137 slices, a guided step ~275. */
 #ifndef GEN_SLICE_BUDGET
 #define GEN_SLICE_BUDGET 131072u
 #endif

@@ -14,7 +14,7 @@ check "no heap in firmware objects (mps2-an386)" bash scripts/check_heap.sh mps2
 check "clang-format clean" bash scripts/check_format.sh
 check "no floating point in app/gen (linux, mps2-an386)" bash scripts/check_float.sh
 check "layering: no forbidden include (scripts/check_layers.sh)" bash scripts/check_layers.sh
-check "the layering check fails on forbidden includes" bash scripts/test_check_layers.sh
-check "check-heap and check-float fail on finds and on missing tools" bash scripts/test_check_tools.sh
+check "the layering check fails on forbidden includes" bash scripts/test_checks.sh layers
+check "check-heap and check-float fail on finds and on missing tools" bash scripts/test_checks.sh tools
 record static "$P" "$F"
 [ "$F" -eq 0 ]

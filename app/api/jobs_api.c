@@ -42,6 +42,21 @@ static const char *state_name(const job_t *j)
     }
 }
 
+/* A job document into the HTTP scratch buffer: {"session_id":…,"status":…, and the position
+ * while queued; the caller adds the rest and the closing brace. */
+static void job_doc_begin(sink_t *s, const job_t *j, const char *status)
+{
+    sink_init(s, http_scratch(), HTTP_SCRATCH_SIZE, 0);
+    sink_str(s, "{\"session_id\":\"");
+    sink_str(s, j->hex);
+    sink_str(s, "\",\"status\":");
+    sink_json_str(s, status);
+    if (j->state == JOB_QUEUED) {
+        sink_str(s, ",\"position\":");
+        sink_i32(s, jobs_position(j));
+    }
+}
+
 /* Parse a JSON body into a validated request, or answer the error. Returns 0 on success. */
 static int parse_body(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len,
                       gen_request_t *g, uint8_t *num_images)
@@ -80,11 +95,7 @@ void api_generate(conn_t *c, const http_request_t *req, const uint8_t *body, siz
         return;
     }
     sink_t s;
-    sink_init(&s, http_scratch(), HTTP_SCRATCH_SIZE, 0);
-    sink_str(&s, "{\"session_id\":\"");
-    sink_str(&s, j->hex);
-    sink_str(&s, "\",\"status\":\"queued\",\"position\":");
-    sink_i32(&s, jobs_position(j));
+    job_doc_begin(&s, j, "queued");
     sink_str(&s, ",\"events\":\"/api/jobs/");
     sink_str(&s, j->hex);
     sink_str(&s, "/events\",\"websocket\":\"/ws\"}");
@@ -106,16 +117,7 @@ void api_job_get(conn_t *c, const http_request_t *req, const uint8_t *body, size
     job_t *j = job_or_404(c, p.ok ? p.id : NULL);
     if (!j) return;
     sink_t s;
-    sink_init(&s, http_scratch(), HTTP_SCRATCH_SIZE, 0);
-    sink_str(&s, "{\"session_id\":\"");
-    sink_str(&s, j->hex);
-    sink_str(&s, "\",\"status\":\"");
-    sink_str(&s, state_name(j));
-    sink_str(&s, "\"");
-    if (j->state == JOB_QUEUED) {
-        sink_str(&s, ",\"position\":");
-        sink_u32(&s, (uint32_t)jobs_position(j));
-    }
+    job_doc_begin(&s, j, state_name(j));
     uint32_t total = (uint32_t)j->req.steps * j->num_images;
     uint32_t step = 0;
     for (uint32_t id = j->events; id >= jobs_first_event(j) && id > 0 && !step; id--) {
@@ -159,10 +161,8 @@ void api_job_delete(conn_t *c, const http_request_t *req, const uint8_t *body, s
         return;
     }
     sink_t s;
-    sink_init(&s, http_scratch(), HTTP_SCRATCH_SIZE, 0);
-    sink_str(&s, "{\"session_id\":\"");
-    sink_str(&s, j->hex);
-    sink_str(&s, "\",\"status\":\"cancelled\"}");
+    job_doc_begin(&s, j, "cancelled");
+    sink_put(&s, "}", 1);
     http_reply_json(c, 200, s.n);
 }
 

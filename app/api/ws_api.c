@@ -43,14 +43,9 @@ static void error_json(sink_t *s, const char *code, const char *field, const cha
 int ws_api_format_error(char *out, size_t cap, const char *code, const char *field, const char *msg)
 {
     sink_t s;
-    sink_init(&s, out, cap ? cap - 1 : 0, 0);
+    sink_init_cstr(&s, out, cap);
     error_json(&s, code, field, msg);
-    if (!cap || sink_overflowed(&s)) {
-        if (cap) out[0] = '\0';
-        return -1;
-    }
-    out[s.n] = '\0';
-    return (int)s.n;
+    return sink_end_cstr(&s);
 }
 
 static int send_error(ws_conn_t *ws, const char *code, const char *field, const char *msg)
@@ -148,9 +143,14 @@ static int on_message(ws_conn_t *ws, unsigned flags, const uint8_t *p, size_t n)
     if ((flags & whole) != whole) {
         /* Larger than any valid message: answer once, at its end. */
         if (!(flags & WS_MSG_LAST)) return (int)n;
-        return send_error(ws, "message_too_large", NULL, "messages are at most 512 bytes") == 0
-                   ? (int)n
-                   : WS_BUSY;
+        char msg[48]; /* the limit is WS_RX_BUF, whatever the board set it to */
+        sink_t m;
+        sink_init_cstr(&m, msg, sizeof msg);
+        sink_str(&m, "messages are at most ");
+        sink_u32(&m, WS_RX_BUF);
+        sink_str(&m, " bytes");
+        sink_end_cstr(&m);
+        return send_error(ws, "message_too_large", NULL, msg) == 0 ? (int)n : WS_BUSY;
     }
     if ((flags & WS_MSG_TYPE) != WS_OP_TEXT)
         return send_error(ws, "invalid_message", NULL, "send JSON text messages") == 0 ? (int)n

@@ -13,7 +13,6 @@
 typedef struct {
     sink_t s;
     bool bad;
-    bool room; /* out has a byte for the NUL */
 } writer_t;
 
 static void put_str(writer_t *w, const char *z)
@@ -28,16 +27,18 @@ static void put_str(writer_t *w, const char *z)
 /* out gets the text and a NUL after it, or "" and -1 when it did not fit or was refused. */
 static void writer_init(writer_t *w, char *out, size_t cap)
 {
-    sink_init(&w->s, out, cap ? cap - 1 : 0, 0); /* keep room for the NUL */
-    w->room = cap > 0;
-    w->bad = !w->room;
+    sink_init_cstr(&w->s, out, cap);
+    w->bad = false;
 }
 
 static int finish(writer_t *w)
 {
-    bool ok = !w->bad && !sink_overflowed(&w->s) && w->s.pos <= INT32_MAX;
-    if (w->room) w->s.out[ok ? w->s.n : 0] = '\0';
-    return ok ? (int)w->s.n : -1;
+    int n = sink_end_cstr(&w->s);
+    if (w->bad && n >= 0) { /* it fitted, but an argument would break the message */
+        w->s.out[0] = '\0';
+        return -1;
+    }
+    return n;
 }
 
 /* A header name or value must not carry CR or LF (it would end the header early). */

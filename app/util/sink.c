@@ -18,6 +18,17 @@ void sink_put(sink_t *s, const void *p, size_t n)
     s->pos = end;
 }
 
+int sink_end_cstr(sink_t *s)
+{
+    if (!s->out) return -1; /* cap 0: no room even for the NUL */
+    if (sink_overflowed(s) || s->n > INT32_MAX) {
+        s->out[0] = '\0';
+        return -1;
+    }
+    s->out[s->n] = '\0';
+    return (int)s->n;
+}
+
 void sink_str(sink_t *s, const char *z)
 {
     sink_put(s, z, strlen(z));
@@ -67,49 +78,20 @@ void sink_fixed(sink_t *s, uint32_t v, unsigned decimals)
     put_digits(s, v % scale, decimals);
 }
 
-static const char hex[] = "0123456789abcdef";
-
-/* The escape of an ASCII byte that cannot stand for itself in a JSON string, or NULL when it
- * can. Short forms where JSON has them; other control characters as \u00XX (into buf).
- * json_escaped_len() in sink.h gives the same lengths (test_sink.c holds them together). */
-static const char *ascii_escape(uint8_t c, char buf[6], size_t *len)
+/* The escape of an ASCII byte that plain() refuses: the short form where JSON has one, else
+ * \u00XX (the lengths json_escaped_len() in sink.h gives; test_sink.c holds them together). */
+static void put_ascii_escape(sink_t *s, uint8_t c)
 {
-    const char *e = NULL;
-    switch (c) {
-    case '"':
-        e = "\\\"";
-        break;
-    case '\\':
-        e = "\\\\";
-        break;
-    case '\b':
-        e = "\\b";
-        break;
-    case '\f':
-        e = "\\f";
-        break;
-    case '\n':
-        e = "\\n";
-        break;
-    case '\r':
-        e = "\\r";
-        break;
-    case '\t':
-        e = "\\t";
-        break;
-    default:
-        if (c >= 0x20) return NULL;
-        buf[0] = '\\';
-        buf[1] = 'u';
-        buf[2] = '0';
-        buf[3] = '0';
-        buf[4] = hex[c >> 4];
-        buf[5] = hex[c & 15];
-        *len = 6;
-        return buf;
+    static const char hex[] = "0123456789abcdef";
+    static const char from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
+    const char *k = c ? strchr(from, c) : NULL; /* strchr would find the NUL itself */
+    if (k) {
+        char e[2] = {'\\', to[k - from]};
+        sink_put(s, e, 2);
+    } else {
+        char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        sink_put(s, e, 6);
     }
-    *len = 2;
-    return e;
 }
 
 static bool plain(uint8_t c)
@@ -132,10 +114,7 @@ static void escape(sink_t *s, const uint8_t *p, size_t n, bool trusted)
         }
         uint8_t c = p[i];
         if (c < 0x80) {
-            char buf[6];
-            size_t len = 0;
-            const char *e = ascii_escape(c, buf, &len);
-            sink_put(s, e, len);
+            put_ascii_escape(s, c);
             i++;
             continue;
         }

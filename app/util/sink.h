@@ -44,6 +44,15 @@ static inline bool sink_overflowed(const sink_t *s)
     return s->out && s->pos > s->skip + s->n;
 }
 
+/* A string builder that keeps a NUL after its text, over out of cap bytes (so at most cap - 1
+ * bytes of text). sink_end_cstr() writes the NUL and returns the text's length; when the
+ * text did not fit it leaves "" in out and returns -1 (and with cap 0 it writes nothing). */
+static inline void sink_init_cstr(sink_t *s, char *out, size_t cap)
+{
+    sink_init(s, cap ? out : NULL, cap ? cap - 1 : 0, 0);
+}
+int sink_end_cstr(sink_t *s);
+
 void sink_put(sink_t *s, const void *p, size_t n);
 void sink_str(sink_t *s, const char *z);
 

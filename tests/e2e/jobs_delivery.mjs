@@ -1,4 +1,4 @@
-// Delivery guarantees (DESIGN.md): a reader that stops reading for 5 s and resumes gets every
+// Delivery guarantees (docs/design.md): a reader that stops reading for 5 s and resumes gets every
 // event in order; 32 subscribers on one job get identical sequences; clients that go away
 // mid-job disturb neither the job nor the others; progress carries previews when asked.
 // Run: EDGE_TARGET=http://192.168.7.2:80 node --test jobs_delivery.mjs

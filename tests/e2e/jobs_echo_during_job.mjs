@@ -1,5 +1,5 @@
 // The WebSocket echo (/ws/test) round trip while a 50-step job with previews runs stays
-// within 2x of idle (DESIGN.md, "Numbers every part is held to").
+// within 2x of idle (docs/design.md, "Targets").
 // Method: median of N sequential round trips (one message in flight) when idle, then the
 // same while the job runs; only round trips that ended before the job's
 // generation_complete count. Medians, not means: one scheduler hiccup on the host must not

@@ -1,5 +1,5 @@
 // Every validation error of POST /api/generate and of /ws generate, each naming its field
-// with the error shape of DESIGN.md; 415 / 400 / 413 for bodies; /ws protocol errors keep
+// with the error shape of docs/design.md; 415 / 400 / 413 for bodies; /ws protocol errors keep
 // the connection open.
 // Run: EDGE_TARGET=http://192.168.7.2:80 node --test jobs_validation.mjs
 import test from 'node:test';

@@ -237,6 +237,20 @@ static void overflow_state(void **state)
     sink_str(&s, "0123456789");
     assert_false(sink_overflowed(&s));
     expect(&s, buf, "456789");
+    /* The C-string builder keeps a byte for the NUL, and leaves "" when the text is cut. */
+    sink_init_cstr(&s, buf, sizeof buf);
+    sink_str(&s, "1234567");
+    assert_int_equal(sink_end_cstr(&s), 7);
+    assert_string_equal(buf, "1234567");
+    sink_init_cstr(&s, buf, sizeof buf);
+    sink_str(&s, "12345678");
+    assert_int_equal(sink_end_cstr(&s), -1);
+    assert_string_equal(buf, "");
+    buf[0] = 'x';
+    sink_init_cstr(&s, buf, 0);
+    sink_str(&s, "a");
+    assert_int_equal(sink_end_cstr(&s), -1);
+    assert_int_equal(buf[0], 'x'); /* cap 0: nothing written */
 }
 
 static void json_bytes_and_pieces(void **state)
