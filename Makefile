@@ -44,12 +44,20 @@ CJSON_DEFS := -Dmalloc=json_arena_malloc -Dfree=json_arena_free -Drealloc=json_a
 # (scripts/embed_assets.py). Adding a file is one line, e.g.
 #   WEB_ASSETS += /socket.io/socket.io.min.js=path/to/socket.io.min.js
 # Every file is stored gzip -9n (sent when the client accepts it) and plain, with an ETag.
+# Socket.IO's client library, as the reference server's serveClient gives it: socket.io-client's
+# own dist file from the pinned npm package (tests/e2e/package-lock.json), taken at build time
+# and never committed. `make deps` installs it.
+SIO_JS     := tests/e2e/node_modules/socket.io-client/dist/socket.io.min.js
 WEB_ASSETS := /=app/web/index.html /test/websocket=app/web/index.html \
               /app.css=app/web/app.css /app.js=app/web/app.js \
               /test/socketio=app/web/socketio.html /socketio.js=app/web/socketio.js \
-              /api/openapi.json=docs/openapi.json
+              /api/openapi.json=docs/openapi.json \
+              /socket.io/socket.io.min.js=$(SIO_JS)
 WEB_GEN    := build/gen/web_assets.c
 WEB_FILES   = $(sort $(foreach a,$(WEB_ASSETS),$(word 2,$(subst =, ,$(a)))))
+
+$(SIO_JS):
+	$(Q)bash scripts/deps.sh
 
 $(WEB_GEN): scripts/embed_assets.py Makefile $(WEB_FILES)
 	@mkdir -p $(dir $@)
@@ -61,19 +69,6 @@ OWN_OBJ := $(OWN_SRC:%.c=$(BUILD)/%.o)
 TP_OBJ  := $(TP_SRC:%.c=$(BUILD)/%.o)
 OBJ     := $(OWN_OBJ) $(TP_OBJ)
 
-# Socket.IO's client library for /socket.io/socket.io.min.js: socket.io-client's own dist
-# file from the pinned npm package (tests/e2e/package-lock.json), gzipped into flash at build
-# time, never committed. Without node_modules the route answers 404 (weak defaults).
-SIO_JS := tests/e2e/node_modules/socket.io-client/dist/socket.io.min.js
-ifneq ($(wildcard $(SIO_JS)),)
-OBJ += $(BUILD)/gen/sio_client_js.o
-$(BUILD)/gen/sio_client_js.c: $(SIO_JS) scripts/sio_embed_client.py
-	@mkdir -p $(dir $@)
-	$(Q)python3 scripts/sio_embed_client.py $< $@
-$(BUILD)/gen/sio_client_js.o: $(BUILD)/gen/sio_client_js.c
-	@echo "  CC      $<"
-	$(Q)$(CC) $(CSTD) $(BOARD_CFLAGS) $(WARN) -c $< -o $@
-endif
 
 .DEFAULT_GOAL := all
 .PHONY: all deps run test test-unit test-e2e check-heap size bench clean help model \

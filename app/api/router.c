@@ -57,11 +57,6 @@ void api_dispatch(conn_t *c, const http_request_t *req, const uint8_t *body, siz
     size_t plen = http_target_path_len(req->target);
     uint8_t method = req->method == HTTP_M_HEAD ? HTTP_M_GET : req->method;
     char allow[64] = "";
-    /* Engine.IO answers everything under its path itself, errors included. */
-    if (plen >= 11 && memcmp(req->target, "/socket.io/", 11) == 0) {
-        sio_http_handle(c, req, body, body_len);
-        return;
-    }
     const web_asset_t *a = asset_find(req->target, plen);
     if (a) {
         if (method == HTTP_M_GET)
@@ -69,6 +64,11 @@ void api_dispatch(conn_t *c, const http_request_t *req, const uint8_t *body, siz
         else
             http_reply_error(c, 405, "method_not_allowed", NULL, "method not allowed on this path",
                              "Allow: GET, HEAD\r\n");
+        return;
+    }
+    /* Engine.IO answers everything else under its path itself, errors included. */
+    if (plen >= 11 && memcmp(req->target, "/socket.io/", 11) == 0) {
+        sio_http_handle(c, req, body, body_len);
         return;
     }
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {

@@ -20,18 +20,11 @@ static void key(sink_t *s, const char *k)
     sink_put(s, "\":", 2);
 }
 
-static void guidance(sink_t *s, uint16_t g10)
-{
-    sink_u32(s, g10 / 10u);
-    sink_put(s, ".", 1);
-    sink_u32(s, g10 % 10u);
-}
-
 /* Encoded anew each time: 32x32 is cheap to encode, and keeping encoded copies would cost
  * RAM per image. */
 void event_render_data_url(sink_t *s, const uint8_t *rgb)
 {
-    static uint8_t png[GEN_PNG_MAX];
+    static uint8_t png[PNG_BUF_MAX];
     sink_str(s, "\"data:image/png;base64,");
     size_t b64 = (png_size_rgb(GEN_W, GEN_H) + 2) / 3 * 4;
     if (!s->out || sink_full(s) || s->pos + b64 <= s->skip) {
@@ -57,14 +50,6 @@ static void civil(uint32_t days, uint32_t *y, uint32_t *m, uint32_t *d)
     *y = yoe + era * 400u + (*m <= 2u);
 }
 
-static void two(sink_t *s, uint32_t v, size_t digits)
-{
-    char b[4];
-    for (size_t i = digits; i-- > 0; v /= 10)
-        b[i] = (char)('0' + v % 10);
-    sink_put(s, b, digits);
-}
-
 void event_render_time(sink_t *s, const job_t *j)
 {
     /* Without a wall clock (a board with no RTC) the time counts from boot. */
@@ -73,19 +58,19 @@ void event_render_time(sink_t *s, const job_t *j)
     civil(secs / 86400u, &y, &m, &d);
     uint32_t t = secs % 86400u;
     sink_put(s, "\"", 1);
-    two(s, y, 4);
+    sink_u32_pad(s, y, 4);
     sink_put(s, "-", 1);
-    two(s, m, 2);
+    sink_u32_pad(s, m, 2);
     sink_put(s, "-", 1);
-    two(s, d, 2);
+    sink_u32_pad(s, d, 2);
     sink_put(s, "T", 1);
-    two(s, t / 3600u, 2);
+    sink_u32_pad(s, t / 3600u, 2);
     sink_put(s, ":", 1);
-    two(s, t / 60u % 60u, 2);
+    sink_u32_pad(s, t / 60u % 60u, 2);
     sink_put(s, ":", 1);
-    two(s, t % 60u, 2);
+    sink_u32_pad(s, t % 60u, 2);
     sink_put(s, ".", 1);
-    two(s, (uint32_t)(ms % 1000u), 3);
+    sink_u32_pad(s, (uint32_t)(ms % 1000u), 3);
     sink_put(s, "Z\"", 2);
 }
 
@@ -113,7 +98,7 @@ static void request_fields(sink_t *s, const job_t *j)
     key(s, "seed");
     sink_u32(s, j->req.seed);
     key(s, "guidance_scale");
-    guidance(s, j->req.guidance10);
+    sink_fixed(s, j->req.guidance10, 1);
     key(s, "num_images");
     sink_u32(s, j->num_images);
 }
@@ -203,9 +188,7 @@ static void progress(sink_t *s, const event_ref_t *r)
         milli = 1000;
     else if ((r->ev.type == EV_PROGRESS || r->ev.type == EV_ERROR) && r->ev.b)
         milli = (uint32_t)r->ev.a * 1000u / r->ev.b;
-    sink_u32(s, milli / 1000u);
-    sink_put(s, ".", 1);
-    two(s, milli % 1000u, 3);
+    sink_fixed(s, milli, 3);
 }
 
 /* Seconds with milliseconds: Unix time when the board knows the wall clock, else uptime. */
@@ -217,7 +200,7 @@ static void timestamp(sink_t *s, const event_ref_t *r)
                       : jobs_event_ms(j, &r->ev);
     sink_u32(s, (uint32_t)(ms / 1000u));
     sink_put(s, ".", 1);
-    two(s, (uint32_t)(ms % 1000u), 3);
+    sink_u32_pad(s, (uint32_t)(ms % 1000u), 3);
 }
 
 void event_render_json(sink_t *s, const event_ref_t *r)

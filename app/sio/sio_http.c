@@ -450,45 +450,8 @@ int sio_http_tick(void)
 
 /* ---- requests ------------------------------------------------------------------------ */
 
-/* The file is kept gzip-compressed only (49 KB plain would double its flash): a client
- * that refuses gzip gets 406. Until the generic asset table (branch web) is on main, this is
- * the one file served from flash here. */
-static void serve_client_js(conn_t *c, const http_request_t *req)
-{
-    if (!sio_client_js_gz_len) {
-        http_reply_error(c, 404, "not_found", NULL, "the client library was not built in", "");
-        return;
-    }
-    char h[160];
-    size_t n = strlen(sio_client_js_etag);
-    if (n + 100 > sizeof h) return;
-    strcpy(h, "ETag: ");
-    strcat(h, sio_client_js_etag);
-    strcat(h, "\r\nCache-Control: public, max-age=86400\r\n");
-    if (req->if_none_match[0] && strstr(req->if_none_match, sio_client_js_etag)) {
-        http_reply(c, 304, NULL, NULL, 0, HTTP_BODY_STATIC, h);
-        return;
-    }
-    if (!strstr(req->accept_encoding, "gzip")) {
-        http_reply_error(c, 406, "not_acceptable", NULL,
-                         "the client library is stored gzip-compressed: send Accept-Encoding: gzip",
-                         h);
-        return;
-    }
-    strcat(h, "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
-    http_reply(c, 200, "application/javascript; charset=utf-8", sio_client_js_gz,
-               sio_client_js_gz_len, HTTP_BODY_STATIC, h);
-}
-
 void sio_http_handle(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len)
 {
-    size_t plen = http_target_path_len(req->target);
-    if (plen == strlen("/socket.io/socket.io.min.js") &&
-        memcmp(req->target, "/socket.io/socket.io.min.js", plen) == 0 &&
-        (req->method == HTTP_M_GET || req->method == HTTP_M_HEAD)) {
-        serve_client_js(c, req);
-        return;
-    }
     cors(req, cors_lines, sizeof cors_lines, req->method == HTTP_M_OPTIONS);
     if (req->origin[0] && !origin_allowed(req->origin)) {
         char b[80];
@@ -563,8 +526,3 @@ void sio_http_handle(conn_t *c, const http_request_t *req, const uint8_t *body, 
     }
     reply_eio_error(c, EIO_ERR_BAD);
 }
-
-/* Without the generated library (a build without node_modules), the route says 404. */
-__attribute__((weak)) const uint8_t sio_client_js_gz[1] = {0};
-__attribute__((weak)) const uint32_t sio_client_js_gz_len = 0;
-__attribute__((weak)) const char sio_client_js_etag[] = "\"none\"";

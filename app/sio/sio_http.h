@@ -1,6 +1,7 @@
 /* /socket.io/ on the HTTP server: Engine.IO's polling requests (GET parked with http_defer,
  * POST answered "ok"), CORS, WebSocket from the start and by upgrade, the transports that
- * carry job events to Socket.IO sessions, and the client library served from flash. */
+ * carry job events to Socket.IO sessions. (The client library, /socket.io/socket.io.min.js,
+ * is a static asset like the pages: the router finds it in the asset table first.) */
 #ifndef EDGE_SIO_HTTP_H
 #define EDGE_SIO_HTTP_H
 
@@ -17,11 +18,5 @@ void sio_http_handle(conn_t *c, const http_request_t *req, const uint8_t *body, 
 /* Every superloop pass, before the fan-out: pings, timeouts, queued packets to WebSockets.
  * Returns non-zero if work is pending. */
 int sio_http_tick(void);
-
-/* The client library (socket.io-client's dist/socket.io.min.js, gzip), generated at build
- * time from the pinned npm package; a weak empty default when it was not. */
-extern const uint8_t sio_client_js_gz[];
-extern const uint32_t sio_client_js_gz_len;
-extern const char sio_client_js_etag[];
 
 #endif
