@@ -28,20 +28,6 @@ static int is_json(const http_request_t *req)
     return end == 0 || end == ';' || end == ' ';
 }
 
-static const char *state_name(const job_t *j)
-{
-    switch (j->state) {
-    case JOB_QUEUED:
-        return "queued";
-    case JOB_RUNNING:
-        return "running";
-    case JOB_DONE:
-        return "complete";
-    default:
-        return j->error == JERR_CANCELLED ? "cancelled" : "error";
-    }
-}
-
 /* A job document into the HTTP scratch buffer: {"session_id":…,"status":…, and the position
  * while queued; the caller adds the rest and the closing brace. */
 static void job_doc_begin(sink_t *s, const job_t *j, const char *status)
@@ -117,7 +103,7 @@ void api_job_get(conn_t *c, const http_request_t *req, const uint8_t *body, size
     job_t *j = job_or_404(c, p.ok ? p.id : NULL);
     if (!j) return;
     sink_t s;
-    job_doc_begin(&s, j, state_name(j));
+    job_doc_begin(&s, j, jobs_state_name(j));
     uint32_t total = (uint32_t)j->req.steps * j->num_images;
     uint32_t step = 0;
     for (uint32_t id = j->events; id >= jobs_first_event(j) && id > 0 && !step; id--) {
@@ -199,7 +185,7 @@ static void render_summary(sink_t *s, const job_t *j)
     sink_str(s, "{\"session_id\":\"");
     sink_str(s, j->hex);
     sink_str(s, "\",\"status\":\"");
-    sink_str(s, state_name(j));
+    sink_str(s, jobs_state_name(j));
     sink_str(s, "\",\"last_event_id\":");
     sink_u32(s, j->events);
     sink_str(s, ",\"image_paths\":");

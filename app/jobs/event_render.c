@@ -147,16 +147,7 @@ const char *event_status(const event_ref_t *r)
     case EV_ERROR:
         return r->ev.code == JERR_CANCELLED ? "cancelled" : "error";
     default: /* events_dropped: where the job is now */
-        switch (j->state) {
-        case JOB_QUEUED:
-            return "queued";
-        case JOB_RUNNING:
-            return "running";
-        case JOB_DONE:
-            return "complete";
-        default:
-            return j->error == JERR_CANCELLED ? "cancelled" : "error";
-        }
+        return jobs_state_name(j);
     }
 }
 

@@ -57,6 +57,20 @@ uint64_t jobs_wall_ms(uint32_t board_ms)
     return wall_base ? wall_base + board_ms : 0;
 }
 
+const char *jobs_state_name(const job_t *j)
+{
+    switch (j->state) {
+    case JOB_QUEUED:
+        return "queued";
+    case JOB_RUNNING:
+        return "running";
+    case JOB_DONE:
+        return "complete";
+    default:
+        return j->error == JERR_CANCELLED ? "cancelled" : "error";
+    }
+}
+
 uint64_t jobs_event_ms(const job_t *j, const job_event_t *ev)
 {
     uint64_t base = j->created_unix_ms ? j->created_unix_ms : j->created_ms;

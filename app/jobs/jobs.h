@@ -127,6 +127,9 @@ const jobs_stats_t *jobs_stats(void);
 int jobs_index(const job_t *j);
 job_t *jobs_at(int index);
 
+/* The job's state on the wire: "queued", "running", "complete", "error" or "cancelled". */
+const char *jobs_state_name(const job_t *j);
+
 /* Name of an error code on the wire ("cancelled", ...). */
 const char *jobs_error_name(job_error_t e);
 

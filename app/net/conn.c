@@ -14,7 +14,8 @@ static conn_t conns[MAX_CONNS];
 conn_stats_t conn_stats_;
 
 /* An altcp listener: lwIP 2.2's altcp_tcp_accept ignores the NULL PCB that tcp_listen_input
- * reports when no PCB is free (2.1 dereferenced it, so this was a raw TCP listener then).
+ * reports when the PCB pool is exhausted (2.1 dereferenced it, so this was a raw TCP
+ * listener then).
  * The allocator makes it plain TCP or TLS; accepted PCBs come already wrapped. */
 typedef struct {
     struct altcp_pcb *pcb;
