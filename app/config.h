@@ -247,6 +247,13 @@
 /* One formatted log line (static buffer, shared). */
 #define LOG_LINE_MAX 256
 
+/* Rate limit: at most LOG_BURST lines from one call site per LOG_WINDOW_MS, the rest summed
+ * up in one line. LOG_SITES call sites are tracked at once (16 B each on a Cortex-M4: 128 B). At
+ * 115200 baud a UART carries ~100 lines/s; the 18 call sites at 5 lines/s each stay inside it. */
+#define LOG_BURST     5
+#define LOG_WINDOW_MS 1000u
+#define LOG_SITES     8
+
 /* ---- Limits that depend on each other ----------------------------------------------- */
 
 _Static_assert(JOB_IMAGES_MAX >= 1 && JOB_IMAGES_MAX <= JOB_IMAGE_SLOTS,
