@@ -53,6 +53,13 @@
  * buffer): 256 B. */
 #define CONN_REFUSAL_MAX 256
 
+/* Half-open TCP connections (SYN received, handshake not complete) kept per listener; a new
+ * SYN past this removes the oldest (app/net/syn_guard.h). Each holds a TCP PCB, so
+ * port/lwipopts.h has this many PCBs beyond MAX_CONNS: 8 x ~200 B. */
+#ifndef SYN_HALF_OPEN_MAX
+#define SYN_HALF_OPEN_MAX 8
+#endif
+
 /* Planned, not built: TLS sessions at once. Nothing uses it yet (LWIP_ALTCP_TLS is 0 in
  * port/lwipopts.h and mbedTLS is built for SHA-1, base64 and CTR-DRBG only). When HTTPS and
  * WSS land it will size mbedTLS's static heap in port/ (memory_buffer_alloc, ~36 KB a
