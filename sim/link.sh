@@ -87,6 +87,24 @@ link_down() {
   sim_cleanup_stale
 }
 
+# Start (or restart) the firmware on the lab's TAP and wait until it answers. Arguments go to
+# the firmware; the environment too (EDGE_SLOW_PASS_US sets its pace).
+link_firmware_start() {
+  local pid
+  pid=$(cat "$SIM_RUN/firmware.pid" 2>/dev/null)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null
+  fi
+  sim_start_firmware "${LINK_FIRMWARE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/linux/edgeartist}" "$@"
+  if ! sim_wait_http 15; then
+    echo "link: the device did not answer; its log:" >&2
+    cat "$SIM_RUN/firmware.log" >&2
+    return 1
+  fi
+}
+
 # The host firmware on the emulated link, built and answering HTTP (as sim_device_up);
 # everything is removed on exit. Arguments go to the firmware.
 link_device_up() {
@@ -95,10 +113,5 @@ link_device_up() {
   make --no-print-directory -C "$(dirname "${BASH_SOURCE[0]}")/.." -j2 BOARD=linux all \
     >/dev/null || return 1
   link_up || return 1
-  sim_start_firmware "${LINK_FIRMWARE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/linux/edgeartist}" "$@"
-  if ! sim_wait_http 15; then
-    echo "link: the device did not answer; its log:" >&2
-    cat "$SIM_RUN/firmware.log" >&2
-    return 1
-  fi
+  link_firmware_start "$@"
 }

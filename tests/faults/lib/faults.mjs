@@ -8,10 +8,18 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { HOST, PORT, SLOW, health, sleep } from '../../e2e/lib/jobs.mjs';
+import { HOST, PORT, SLOW, health as healthOnce, sleep } from '../../e2e/lib/jobs.mjs';
 
-export * from '../../e2e/lib/jobs.mjs';
+export * from '../../e2e/lib/jobs.mjs'; // health is replaced below
 const top = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+// GET /api/health with a time limit of its own: under a fault the request may never be
+// answered, and nothing else would keep the test's event loop alive.
+export function health(ms = 5000 * SLOW) {
+  let timer;
+  const limit = new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`health: no answer in ${ms} ms`)), ms); });
+  return Promise.race([healthOnce(), limit]).finally(() => clearTimeout(timer));
+}
 
 // The link of the lab: link('set', 'loss', '10'), link('cut'), link('restore'), link('clear').
 export function link(...args) {
