@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { HOST, PORT, SLOW, health as healthOnce, sleep } from '../../e2e/lib/jobs.mjs';
+import { TARGET, HOST, PORT, SLOW, health as healthOnce, sleep } from '../../e2e/lib/jobs.mjs';
 
 export * from '../../e2e/lib/jobs.mjs'; // health is replaced below
 const top = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -19,6 +19,12 @@ export function health(ms = 5000 * SLOW) {
   let timer;
   const limit = new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`health: no answer in ${ms} ms`)), ms); });
   return Promise.race([healthOnce(), limit]).finally(() => clearTimeout(timer));
+}
+
+// GET path as JSON, with the same time limit.
+export async function getJSONSafe(p, ms = 5000 * SLOW) {
+  const r = await fetch(TARGET + p, { signal: AbortSignal.timeout(ms) });
+  return r.json();
 }
 
 // The link of the lab: link('set', 'loss', '10'), link('cut'), link('restore'), link('clear').
