@@ -88,7 +88,7 @@ link_down() {
 }
 
 # Start (or restart) the firmware on the lab's TAP and wait until it answers. Arguments go to
-# the firmware; the environment too (EDGE_SLOW_PASS_US sets its pace).
+# the firmware (--pace-ms N: at least N ms per generation step).
 link_firmware_start() {
   local pid
   pid=$(cat "$SIM_RUN/firmware.pid" 2>/dev/null)

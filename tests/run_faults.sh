@@ -2,8 +2,8 @@
 # Faults tier: the host firmware behind the emulated link of sim/link.sh (VDE wirefilter),
 # each scenario of tests/faults/*.mjs a node test with its pass criterion, run inside the
 # lab's namespace. Each scenario file gets a freshly started firmware on a clean wire; a file
-# that must act while jobs run says "// pace-us: N" and the firmware then runs at a
-# microcontroller's pace (EDGE_SLOW_PASS_US). Rows for the README's table of faults go to
+# that must act while jobs run says "// pace-ms: N" and the firmware then spends at least N ms
+# per generation step (--pace-ms). Rows for the README's table of faults go to
 # build/faults/report.jsonl, each file's firmware log to build/faults/<file>.log.
 #   FAULTS_FILES="tests/faults/x.mjs ..." picks files; FAULTS_GREP=<regexp> picks tests;
 #   FIRMWARE=<binary> runs another build (the sanitized one: make SAN=1).
@@ -19,7 +19,7 @@ P=0; F=0
 mkdir -p build/faults
 export FAULTS_REPORT=${FAULTS_REPORT:-$top/build/faults/report.jsonl}
 : >"$FAULTS_REPORT"
-EDGE_SLOW_PASS_US=0 link_device_up || { record faults 0 1; exit 1; }
+link_device_up || { record faults 0 1; exit 1; }
 export EDGE_TARGET="http://$SIM_DEV_IP:80"
 log=$(mktemp)
 files=${FAULTS_FILES:-$(ls tests/faults/*.mjs)}
@@ -27,8 +27,8 @@ for f in $files; do
   name=$(basename "$f" .mjs)
   echo "-- $f"
   link_clear
-  pace=$(sed -n 's|^// pace-us: *\([0-9]*\).*|\1|p' "$f" | head -n 1)
-  if ! EDGE_SLOW_PASS_US=${pace:-0} link_firmware_start; then F=$((F + 1)); continue; fi
+  pace=$(sed -n 's|^// pace-ms: *\([0-9]*\).*|\1|p' "$f" | head -n 1)
+  if ! link_firmware_start ${pace:+--pace-ms "$pace"}; then F=$((F + 1)); continue; fi
   ip netns exec "$SIM_NS" timeout 400 node --test --test-reporter=tap \
     ${FAULTS_GREP:+--test-name-pattern="$FAULTS_GREP"} "$f" >"$log" 2>&1
   grep -E '^# (pass|fail|cancelled)' "$log"

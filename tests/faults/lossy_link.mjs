@@ -2,7 +2,7 @@
 // subscribers (4 WebSocket, 4 SSE): every client gets every event exactly once, in order, and
 // new clients are still answered. Then a wire taken away for 3 s mid-job: every client
 // resumes on its own TCP connection, nothing missing.
-// pace-us: 200 (a 50-step job lasts ~4 s, so that the faults meet it running)
+// pace-ms: 80 (a 50-step job lasts 4 s, so that the faults meet it running)
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
