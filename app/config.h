@@ -104,6 +104,12 @@
 /* A keep-alive connection with no request in flight is closed after this long. */
 #define HTTP_IDLE_TIMEOUT_MS 30000
 
+/* Under pressure (fewer than a quarter of the connection slots free, conn_pressure()), the
+ * same two limits are shortened, so that silent and trickling peers free their slots fast;
+ * a full table also gives the longest-waiting one up to each new connection. No RAM. */
+#define HTTP_REQUEST_TIMEOUT_PRESSURE_MS 2000
+#define HTTP_IDLE_TIMEOUT_PRESSURE_MS    1000
+
 /* A complete request is answered once TCP can take this much of the answer at once; until
  * then it waits (the shared send heap frees as peers acknowledge). */
 #define HTTP_REPLY_MIN_SPACE 1024

@@ -1,7 +1,9 @@
 #include "app/net/syn_guard.h"
 
 #include "app/config.h"
+#include "lwip/memp.h"
 #include "lwip/priv/tcp_priv.h"
+#include "lwip/stats.h"
 #include "lwip/tcp.h"
 
 static unsigned long evicted;
@@ -24,7 +26,12 @@ err_t syn_guard_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr)
         /* The list is newest first: of equal age, the later one is older. */
         if (!oldest || (u32_t)(tcp_ticks - p->tmr) >= (u32_t)(tcp_ticks - oldest->tmr)) oldest = p;
     }
-    if (half_open >= SYN_HALF_OPEN_MAX && oldest) {
+    /* Also when the PCB pool is used up by connections closing (FIN_WAIT): lwIP would drop
+     * this SYN for want of a PCB (it takes back only TIME_WAIT, LAST_ACK and CLOSING ones
+     * itself), and a half-open one is the cheapest to give up. */
+    const struct stats_mem *pool = lwip_stats.memp[MEMP_TCP_PCB];
+    int pool_full = pool->used >= pool->avail && !tcp_tw_pcbs;
+    if (oldest && (half_open >= SYN_HALF_OPEN_MAX || pool_full)) {
         evicted++;
         tcp_abandon(oldest, 0);
     }

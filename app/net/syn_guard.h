@@ -5,7 +5,7 @@
  * half-open connections on its listener first removes the oldest of them (no RST: it is most
  * likely a forged source), as a SYN cache that drops its oldest entry: a real client, whose
  * ACK comes one round trip later, completes its handshake unless that many forged SYNs
- * arrive within its round trip. No RAM. */
+ * arrive within its round trip. The same happens when the PCB pool is used up. No RAM. */
 #ifndef EDGE_SYN_GUARD_H
 #define EDGE_SYN_GUARD_H
 
