@@ -2,14 +2,15 @@
 // connections, a SYN flood, 200 slowloris connections, 1 MiB of garbage to every endpoint), a
 // new client's GET /api/health is answered within 1 s in at least 19 of 20 tries, and after
 // each fault every pool is back at its baseline.
+// pace-ms: 20 (the job that keeps an SSE stream waiting lasts 8 s)
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  HOST, PORT, SLOW, sleep, waitIdle, waitConnections, probe, baseline, backToBaseline, report,
-  holdConnections, health,
+  TARGET, HOST, PORT, SLOW, sleep, waitIdle, waitConnections, probe, baseline, backToBaseline, report,
+  holdConnections, health, openWs, closeWs, openSse, submit, waitDone,
 } from './lib/faults.mjs';
 
 async function scenario(t, { fault, load, start, stop }) {
@@ -110,4 +111,40 @@ test('1 MiB of garbage to every endpoint: new clients are still answered', async
     },
     stop: (f) => f.socks.forEach((s) => s.destroy()),
   });
+});
+
+test('streams and WebSocket sessions are never evicted for newcomers', async (t) => {
+  await waitIdle();
+  await waitConnections(0);
+  const base = await baseline();
+  const ws = await openWs(); // answers the device's pings (the ws library does)
+  t.after(() => closeWs(ws));
+  const sid = await submit({ num_inference_steps: 2, preview: false });
+  await waitDone(sid);
+  // An SSE stream that stays open: a job that is still queued behind a long one.
+  const long = await submit({ num_inference_steps: 100, num_images: 4, preview: false });
+  const queued = await submit({ num_inference_steps: 1, preview: false });
+  const sse = openSse(`/api/jobs/${queued}/events`);
+  t.after(() => sse.close());
+  let wsClosed = false;
+  ws.on('close', () => { wsClosed = true; });
+  const max = (await health()).connections.max;
+  const flood = holdConnections(10 * max);
+  t.after(() => flood.close());
+  await sleep(1000);
+  const during = await probe(10);
+  const h = await health();
+  assert.equal(h.connections.peak, max, 'the table was full');
+  assert.equal(wsClosed, false, 'the WebSocket session is still open');
+  ws.json({ type: 'ping' });
+  const pong = await ws.next(5000 * SLOW);
+  assert.equal(pong.type, 'pong');
+  assert.equal(sse.ended, false, 'the SSE stream is still open');
+  flood.close();
+  const done = await sse.done(120000 * SLOW);
+  assert.equal(done.events.at(-1).type, 'generation_complete', 'the stream got its job to the end');
+  await fetch(`${TARGET}/api/jobs/${long}`, { method: 'DELETE' }).catch(() => {});
+  await closeWs(ws);
+  await backToBaseline(base);
+  assert.ok(during.ok >= 9, `new clients answered meanwhile: ${during.ok} of 10`);
 });

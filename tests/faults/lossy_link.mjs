@@ -62,8 +62,10 @@ test('10 % loss, 100 +- 50 ms delay, reordering, both ways: 8 subscribers get ev
   const t0 = performance.now();
   const sid = await submit({ num_inference_steps: STEPS, preview: false });
   const subs = await subscribers(t, sid);
-  // New clients while the job runs and the link is bad: a SYN or its answer may be lost (the
-  // kernel's first retransmission is 1 s later), so the limit is the scenario's own: 3 s.
+  // New clients while the job runs and the link is bad, measured for the table of faults: an
+  // exchange of ~6 segments loses one in about half the tries at 10 % loss each way, and
+  // TCP's first retransmission is 1 s (the client's SYN) to 3 s (lwIP's SYN-ACK) later, so
+  // the limit is 3 s and the pass mark that the device keeps serving (half of them).
   const during = await probe(10, { limitMs: 3000, gapMs: 50 });
   const lists = await finish(subs, sid);
   const duration = Math.round(performance.now() - t0);
@@ -75,7 +77,7 @@ test('10 % loss, 100 +- 50 ms delay, reordering, both ways: 8 subscribers get ev
     load: '50-step job, 4 WS + 4 SSE subscribers', duration_ms: duration,
     events: countDelivery(lists, EVENTS), probe: { ...during, limit_ms: 3000 }, ...rec,
   });
-  assert.ok(during.ok >= 9, `new clients answered within 3 s: ${during.ok} of ${during.tries}`);
+  assert.ok(during.ok >= 5, `new clients answered within 3 s: ${during.ok} of ${during.tries}`);
 });
 
 test('the wire taken away for 3 s mid-job: every client resumes, nothing missing', async (t) => {
