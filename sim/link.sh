@@ -41,13 +41,21 @@ link_up() {
 link_wire_start() {
   : >"$SIM_RUN/wire.args" # for link_restore, also from another shell
   [ $# -gt 0 ] && printf '%s\n' "$@" >"$SIM_RUN/wire.args"
-  rm -f "$LINK_MGMT"
-  # dpipe puts itself and its three children in a process group of their own, stopped together.
-  ip netns exec "$SIM_NS" dpipe vde_plug "tap://$LINK_DEV_TAP" = \
-    wirefilter -M "$LINK_MGMT" "$@" = vde_plug "tap://$LINK_CLI_TAP" \
-    >"$SIM_RUN/wire.log" 2>&1 </dev/null &
-  echo $! >"$SIM_RUN/wire.pid"
-  for _ in $(seq 50); do [ -S "$LINK_MGMT" ] && return 0; sleep 0.05; done
+  for _ in 1 2 3; do
+    rm -f "$LINK_MGMT"
+    # dpipe puts itself and its three children in a process group of their own, stopped
+    # together.
+    ip netns exec "$SIM_NS" dpipe vde_plug "tap://$LINK_DEV_TAP" = \
+      wirefilter -M "$LINK_MGMT" "$@" = vde_plug "tap://$LINK_CLI_TAP" \
+      >"$SIM_RUN/wire.log" 2>&1 </dev/null &
+    echo $! >"$SIM_RUN/wire.pid"
+    for _ in $(seq 50); do
+      [ -S "$LINK_MGMT" ] && kill -0 "$(cat "$SIM_RUN/wire.pid")" 2>/dev/null && return 0
+      sleep 0.05
+    done
+    link_cut # a TAP still held by the wire before (busy): once more
+    sleep 0.3
+  done
   echo "link: wirefilter did not start; its log:" >&2
   cat "$SIM_RUN/wire.log" >&2
   return 1
@@ -58,8 +66,10 @@ link_cut() {
   local pid
   pid=$(cat "$SIM_RUN/wire.pid" 2>/dev/null) || return 0
   kill -- -"$pid" 2>/dev/null
-  for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  # The whole group must be gone: a vde_plug still exiting holds its TAP ("busy").
+  for _ in $(seq 40); do kill -0 -- -"$pid" 2>/dev/null || break; sleep 0.05; done
   kill -9 -- -"$pid" 2>/dev/null
+  for _ in $(seq 40); do kill -0 -- -"$pid" 2>/dev/null || break; sleep 0.05; done
   rm -f "$SIM_RUN/wire.pid"
 }
 
