@@ -13,7 +13,8 @@ import {
   holdConnections, health, openWs, closeWs, openSse, submit, waitDone,
 } from './lib/faults.mjs';
 
-async function scenario(t, { fault, load, start, stop }) {
+// holdMs: the fault lasts at least this long (the probes take ~3 s).
+async function scenario(t, { fault, load, start, stop, holdMs = 0 }) {
   await waitIdle();
   await waitConnections(0);
   const base = await baseline();
@@ -23,6 +24,7 @@ async function scenario(t, { fault, load, start, stop }) {
   await sleep(1000); // the fault in place
   const during = await probe(20);
   const h = await health().catch(() => null);
+  while (performance.now() - t0 < holdMs) await sleep(50);
   stop(f);
   const duration = Math.round(performance.now() - t0);
   const rec = await backToBaseline(base);
@@ -73,7 +75,7 @@ test('200 slowloris connections: new clients are still answered', async (t) => {
 const SYN_RATE = 5000;
 test('a SYN flood (hping3, 5 s, random sources): new clients are still answered', async (t) => {
   await scenario(t, {
-    fault: `SYN flood (hping3, ${SYN_RATE}/s, random sources, 5 s)`, load: 'forged SYNs to port 80',
+    fault: `SYN flood (hping3, ${SYN_RATE}/s, random sources, 5 s)`, load: 'forged SYNs to port 80', holdMs: 5000,
     start: () => {
       const gap = `u${Math.round(1e6 / SYN_RATE)}`;
       const p = spawn('hping3', ['-q', '-S', '-p', '80', '-i', gap, '--rand-source', HOST], { stdio: 'ignore' });
