@@ -16,6 +16,14 @@ Q     := $(if $(filter 1,$(V)),,@)
 
 include board/$(BOARD)/board.mk
 
+# SAN=1: the host firmware built with AddressSanitizer and UndefinedBehaviorSanitizer, in its
+# own tree (build/linux-san/), for the san tier and the fault scenarios (FIRMWARE=...).
+ifeq ($(SAN),1)
+BUILD         := build/$(BOARD)-san
+BOARD_CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
+BOARD_LDFLAGS += -fsanitize=address,undefined
+endif
+
 LWIP_DIR := $(TP)/lwip/src
 LWIP_SRC := $(addprefix $(LWIP_DIR)/core/,init.c def.c inet_chksum.c ip.c mem.c memp.c netif.c \
               pbuf.c stats.c sys.c altcp.c altcp_alloc.c altcp_tcp.c tcp.c tcp_in.c tcp_out.c \
@@ -72,7 +80,7 @@ OBJ     := $(OWN_OBJ) $(TP_OBJ)
 
 .DEFAULT_GOAL := all
 .PHONY: all deps run test test-unit test-e2e check-heap size bench clean help model \
-        compile_commands.json fuzz qemu test-target
+        compile_commands.json fuzz qemu test-target valgrind soak fuzz-long
 
 all: $(BUILD)/$(FIRMWARE)
 
@@ -114,6 +122,17 @@ qemu:
 
 test-target:
 	$(Q)bash tests/run_qemu.sh --target "$(TARGET)"
+
+# Outside CI: the e2e suite against the firmware under valgrind (memcheck), the soak, and
+# an hour of each fuzzer (FUZZ_LONG_SECONDS) with its executions and coverage.
+valgrind:
+	$(Q)bash tests/run_valgrind.sh
+
+soak:
+	$(Q)bash tests/run_soak.sh
+
+fuzz-long:
+	$(Q)bash tests/run_fuzz_long.sh
 
 bench:
 	$(Q)for b in bench/*_bench.sh; do bash $$b || exit 1; done

@@ -53,6 +53,13 @@
  * buffer): 256 B. */
 #define CONN_REFUSAL_MAX 256
 
+/* Half-open TCP connections (SYN received, handshake not complete) kept per listener; a new
+ * SYN past this removes the oldest (app/net/syn_guard.h). Each holds a TCP PCB, so
+ * port/lwipopts.h has this many PCBs beyond MAX_CONNS: 8 x ~200 B. */
+#ifndef SYN_HALF_OPEN_MAX
+#define SYN_HALF_OPEN_MAX 8
+#endif
+
 /* Planned, not built: TLS sessions at once. Nothing uses it yet (LWIP_ALTCP_TLS is 0 in
  * port/lwipopts.h and mbedTLS is built for SHA-1, base64 and CTR-DRBG only). When HTTPS and
  * WSS land it will size mbedTLS's static heap in port/ (memory_buffer_alloc, ~36 KB a
@@ -96,6 +103,12 @@
 
 /* A keep-alive connection with no request in flight is closed after this long. */
 #define HTTP_IDLE_TIMEOUT_MS 30000
+
+/* Under pressure (fewer than a quarter of the connection slots free, conn_pressure()), the
+ * same two limits are shortened, so that silent and trickling peers free their slots fast;
+ * a full table also gives the longest-waiting one up to each new connection. No RAM. */
+#define HTTP_REQUEST_TIMEOUT_PRESSURE_MS 2000
+#define HTTP_IDLE_TIMEOUT_PRESSURE_MS    1000
 
 /* A complete request is answered once TCP can take this much of the answer at once; until
  * then it waits (the shared send heap frees as peers acknowledge). */
@@ -290,7 +303,7 @@
 #endif
 
 /* Subscriptions (a connection following a job's events), all transports together:
- * ~40 B each. */
+ * ~56 B each (with the event in progress kept, 16 B). */
 #ifndef MAX_SUBS
 #define MAX_SUBS 64
 #endif
@@ -306,6 +319,13 @@
 
 /* One formatted log line (static buffer, shared). */
 #define LOG_LINE_MAX 256
+
+/* Rate limit: at most LOG_BURST lines from one call site per LOG_WINDOW_MS, the rest summed
+ * up in one line. LOG_SITES call sites are tracked at once (16 B each on a Cortex-M4: 128 B). At
+ * 115200 baud a UART carries ~100 lines/s; the 18 call sites at 5 lines/s each stay inside it. */
+#define LOG_BURST     5
+#define LOG_WINDOW_MS 1000u
+#define LOG_SITES     8
 
 /* ---- Limits that depend on each other ----------------------------------------------- */
 

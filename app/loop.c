@@ -54,6 +54,7 @@ uint32_t app_poll_once(void)
     busy |= sio_http_tick();           /* Socket.IO pings and queued packets */
     busy |= subs_fanout();             /* its events, to every subscriber, this pass */
     busy |= conn_poll(board_now_ms()); /* timeouts, pending output, protocol ticks */
+    log_tick(board_now_ms());          /* a flood's summary line, also once it stops */
     /* The longest pass is what every client waits at worst: docs/design.md holds it to 5 ms. */
     uint32_t us = (uint32_t)(board_now_us() - t0);
     loop_stats.passes++;

@@ -45,13 +45,16 @@
 /* Half-open connections count against the backlog: a burst of SYNs must not be dropped. */
 #define TCP_DEFAULT_LISTEN_BACKLOG MAX_CONNS
 #define LWIP_TCP_KEEPALIVE         1
-#define TCP_OVERSIZE               TCP_MSS
-#define LWIP_TCP_TIMESTAMPS        0
-#define TCP_QUEUE_OOSEQ            1
+/* SYN flood guard: every TCP segment is shown to app/http/syn_guard.c first. */
+#define LWIP_HOOK_FILENAME                                             "app/net/syn_guard.h"
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) syn_guard_inpacket(pcb, hdr)
+#define TCP_OVERSIZE                                                   TCP_MSS
+#define LWIP_TCP_TIMESTAMPS                                            0
+#define TCP_QUEUE_OOSEQ                                                1
 
-/* One PCB per served connection plus a few spares, so that connections past MAX_CONNS can
- * be accepted, answered 503 and closed while earlier refusals finish closing: ~200 B each. */
-#define MEMP_NUM_TCP_PCB        (MAX_CONNS + 4)
+/* One PCB per served connection plus the half-open ones the SYN guard keeps (which also let
+ * connections past MAX_CONNS be accepted, answered 503 and closed): ~200 B each. */
+#define MEMP_NUM_TCP_PCB        (MAX_CONNS + SYN_HALF_OPEN_MAX)
 #define MEMP_NUM_TCP_PCB_LISTEN 3
 /* lwIP's own timers plus one: the job pacing's wake-up (app/jobs/jobs.c), ~20 B. */
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)

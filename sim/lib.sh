@@ -56,10 +56,11 @@ sim_down() {
 }
 
 # Start the firmware inside the namespace; its pid goes to $SIM_RUN/firmware.pid.
-# Extra arguments are passed to the firmware.
+# Extra arguments are passed to the firmware. FIRMWARE_WRAP is a command put in front of it
+# (valgrind and its options, for make valgrind).
 sim_start_firmware() {
   local bin=$1; shift
-  ip netns exec "$SIM_NS" "$bin" --tap "$SIM_TAP" --ip "$SIM_DEV_IP" --gateway "$SIM_HOST_IP" \
+  ip netns exec "$SIM_NS" ${FIRMWARE_WRAP:-} "$bin" --tap "$SIM_TAP" --ip "$SIM_DEV_IP" --gateway "$SIM_HOST_IP" \
     "$@" >"$SIM_RUN/firmware.log" 2>&1 &
   echo $! >"$SIM_RUN/firmware.pid"
 }
@@ -94,14 +95,15 @@ sim_forward() {
 # The host firmware, built, running in its own namespace and answering HTTP: what the test
 # tiers and benchmarks stand on. Removes everything on exit (also on failure or a signal).
 # Arguments go to the firmware. Returns non-zero, with the firmware's log shown, on failure.
+# FIRMWARE=<binary> runs another build than build/linux/edgeartist (make SAN=1's).
 sim_device_up() {
   trap 'sim_down' EXIT
   trap 'exit 1' INT TERM
   make --no-print-directory -C "$(dirname "${BASH_SOURCE[0]}")/.." -j2 BOARD=linux all \
     >/dev/null || return 1
   sim_up || return 1
-  sim_start_firmware "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/linux/edgeartist" "$@"
-  if ! sim_wait_http 15; then
+  sim_start_firmware "${FIRMWARE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/linux/edgeartist}" "$@"
+  if ! sim_wait_http "${SIM_WAIT_SECS:-15}"; then
     echo "sim: the device did not answer; its log:" >&2
     cat "$SIM_RUN/firmware.log" >&2
     return 1

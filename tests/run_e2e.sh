@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tier: the host firmware on a TAP device in a namespace of its own, driven by
 # real clients running inside that namespace. Everything is removed on exit, also on failure.
+#   FIRMWARE=<binary> runs another build, recorded as tier E2E_TIER (san: make SAN=1's,
+#   valgrind: under FIRMWARE_WRAP). A sanitizer or valgrind report in a firmware log fails it.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -8,7 +10,7 @@ cd "$top"
 export SIM_NS=${SIM_NS:-eatest$$} SIM_TAP=eatap0
 . sim/lib.sh
 P=0; F=0
-sim_device_up || { record e2e 0 1; exit 1; }
+sim_device_up || { record "${E2E_TIER:-e2e}" 0 1; exit 1; }
 export EDGE_TARGET="http://$SIM_DEV_IP:80"
 log=$(mktemp)
 inns() { ip netns exec "$SIM_NS" "$@"; }
@@ -55,8 +57,8 @@ if [ -n "$pages" ]; then
   kill "$pid" 2>/dev/null
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   mv "$SIM_RUN/firmware.log" "$SIM_RUN/firmware-unpaced.log"
-  sim_start_firmware "$top/build/linux/edgeartist" --pace-ms "${E2E_PACE_MS:-80}"
-  if sim_wait_http 15; then
+  sim_start_firmware "${FIRMWARE:-$top/build/linux/edgeartist}" --pace-ms "${E2E_PACE_MS:-80}"
+  if sim_wait_http "${SIM_WAIT_SECS:-15}"; then
     export EDGE_PACE_MS=${E2E_PACE_MS:-80} # the pace, for the tests that check it
     for f in $pages; do run_node "$f"; done
   else
@@ -67,6 +69,21 @@ if [ -n "$pages" ]; then
     F=$((F + 1))
   fi
 fi
+# Stop the firmware the way a user does (SIGTERM), so that LeakSanitizer and valgrind write
+# their summaries, then look for any report in its logs.
+fpid=$(cat "$SIM_RUN/firmware.pid" 2>/dev/null)
+if [ -n "$fpid" ] && kill -0 "$fpid" 2>/dev/null; then
+  kill "$fpid"
+  for _ in $(seq 100); do kill -0 "$fpid" 2>/dev/null || break; sleep 0.1; done
+fi
+mkdir -p build/e2e
+cat "$SIM_RUN"/firmware-unpaced.log "$SIM_RUN/firmware.log" 2>/dev/null >"build/e2e/${E2E_TIER:-e2e}-firmware.log"
+san='ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer|ERROR SUMMARY: [1-9]|Invalid (read|write)|uninitialised'
+if grep -qE "$san" "build/e2e/${E2E_TIER:-e2e}-firmware.log"; then
+  echo "sanitizer or valgrind report in the firmware's log:"
+  grep -E -B 2 -A 20 "$san" "build/e2e/${E2E_TIER:-e2e}-firmware.log" | head -n 80
+  F=$((F + 1))
+fi
 rm -f "$log"
-record e2e "$P" "$F"
+record "${E2E_TIER:-e2e}" "$P" "$F"
 [ "$F" -eq 0 ]

@@ -66,6 +66,7 @@ static void render(sink_t *s)
     num(s, ",", "closing", hs->lingering);
     num(s, ",", "accepted", hs->accepted);
     num(s, ",", "refused", hs->refused);
+    num(s, ",", "evicted", hs->evicted);
     num(s, ",", "timeouts", hs->timeouts_408);
     num(s, ",", "spills", hs->spills);
     num(s, ",", "input_aborts", hs->rx_aborts);

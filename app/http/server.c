@@ -50,6 +50,7 @@ const http_server_stats_t *http_server_stats(void)
     stats.body_slots_peak = cs->slots_peak;
     stats.spills = cs->spills;
     stats.rx_aborts = cs->rx_aborts;
+    stats.evicted = cs->evicted;
     return &stats;
 }
 
@@ -269,16 +270,20 @@ static int h_tick(conn_t *c, uint32_t now)
         return h->d->poll ? h->d->poll(c, h->d_arg, now) : 0;
     }
     if (conn_sending(c) || conn_closing(c)) return 0;
-    if (h->in_request && !h->req_ready && now - h->t_request > HTTP_REQUEST_TIMEOUT_MS) {
+    /* With the table nearly full, slow and silent peers get less time (conn_pressure). */
+    int tight = conn_pressure();
+    uint32_t req_ms = tight ? HTTP_REQUEST_TIMEOUT_PRESSURE_MS : HTTP_REQUEST_TIMEOUT_MS;
+    uint32_t idle_ms = tight ? HTTP_IDLE_TIMEOUT_PRESSURE_MS : HTTP_IDLE_TIMEOUT_MS;
+    if (h->in_request && !h->req_ready && now - h->t_request > req_ms) {
         stats.timeouts_408++;
-        LOGI("conn %u: request not complete after %d ms, 408", conn_index(c),
-             HTTP_REQUEST_TIMEOUT_MS);
+        LOGI("conn %u: request not complete after %lu ms, 408", conn_index(c),
+             (unsigned long)req_ms);
         h->parser.req.keep_alive = 0;
         http_reply_error(c, 408, "request_timeout", NULL, "request not received in time", NULL);
         if ((h = hc(c)) != NULL) request_done(c, h); /* no handler returns for this one */
         return 0;
     }
-    if (!h->in_request && now - conn_last_active(c) > HTTP_IDLE_TIMEOUT_MS) {
+    if (!h->in_request && now - conn_last_active(c) > idle_ms) {
         stats.idle_closed++;
         conn_close(c);
         return 0;
@@ -304,6 +309,18 @@ static void h_close(conn_t *c)
     if (!conn_sending(c)) conn_slot_put(c);
 }
 
+/* Waiting for the peer: no request yet (since the connection's last activity: its accept or
+ * the end of the last answer), or one that is not complete (since its first byte). A request
+ * that is complete, being answered or parked is work under way, never given up. */
+static int h_waiting(conn_t *c, uint32_t *since)
+{
+    http_conn_t *h = hc(c);
+    if (!h || conn_sending(c) || h->req_ready || h->deferred || h->answered || h->need_body)
+        return 0;
+    *since = h->in_request ? h->t_request : conn_last_active(c);
+    return 1;
+}
+
 static size_t h_refusal(char *buf, size_t cap)
 {
     http_error_t e = {
@@ -321,6 +338,7 @@ static const conn_proto_t http_proto = {
     .on_tick = h_tick,
     .on_close = h_close,
     .refusal = h_refusal,
+    .waiting = h_waiting,
 };
 
 void http_server_init(void)

@@ -19,6 +19,7 @@ typedef void (*http_handler_t)(conn_t *c, const http_request_t *req, const uint8
 
 typedef struct {
     uint32_t accepted, refused, active, peak, http, stream, lingering, timeouts_408, idle_closed;
+    uint32_t evicted; /* waiting connections given up for a new one (table full) */
     uint32_t body_slots_used, body_slots_peak, spills, rx_aborts, deferred;
 } http_server_stats_t;
 

@@ -17,6 +17,9 @@ typedef struct {
     uint32_t cur_from; /* events_dropped in progress: its first id; 0 otherwise */
     uint32_t off, len; /* bytes of the event in progress already written, and its size */
     uint8_t cur_preview;
+    /* The event in progress, kept: a reader stopped mid-event may resume after the job's
+     * ring has overwritten it, and the rest of its bytes must still be the same (16 B). */
+    job_event_t cur_ev;
     const sub_transport_t *tr;
     void *ctx;
 } sub_t;
@@ -140,8 +143,12 @@ static int current(sub_t *s, job_t *j, event_ref_t *ref)
         ref->dropped_from = s->cur_from;
         return 1;
     }
-    const job_event_t *ev = jobs_event(j, s->cur);
-    if (!ev) return 0; /* overwritten while in progress: cannot happen, the ring is larger */
+    if (s->len == 0) {
+        const job_event_t *ev = jobs_event(j, s->cur);
+        if (!ev) return 0;
+        s->cur_ev = *ev;
+    }
+    const job_event_t *ev = &s->cur_ev;
     ref->ev = *ev;
     if (ev->type != EV_PROGRESS) return 1;
     if (s->len == 0) {

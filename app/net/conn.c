@@ -236,6 +236,59 @@ static err_t on_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 
 /* ---- accept ------------------------------------------------------------------------- */
 
+int conn_pressure(void)
+{
+    return conn_stats_.active + conn_stats_.lingering / 2 >= MAX_CONNS - MAX_CONNS / 4;
+}
+
+/* Availability under exhaustion: with every slot taken, the connection that has waited
+ * longest for its peer (connected and silent, kept alive with no request, or trickling an
+ * incomplete request) gives its slot to the newcomer. Connections with work under way (a
+ * request being answered, an event stream, a WebSocket session) are never chosen; neither
+ * are lingering ones, which free themselves within CONN_LINGER_MS. A table held by idle
+ * or slowloris connections therefore still serves every new client, and the attacker's
+ * oldest connection is the one that goes. */
+static conn_t *evict_candidate(uint32_t now)
+{
+    conn_t *best = NULL;
+    uint32_t best_wait = 0;
+    for (int i = 0; i < MAX_CONNS; i++) {
+        conn_t *c = &conns[i];
+        uint32_t since;
+        if (c->mode != CONN_OPEN || !c->proto->waiting || c->tx_left || c->close_after ||
+            c->close_req || !c->proto->waiting(c, &since))
+            continue;
+        if (!best || now - since > best_wait) {
+            best = c;
+            best_wait = now - since;
+        }
+    }
+    return best;
+}
+
+/* The slot is needed now: the PCB is aborted (a RST, and lwIP frees it at once; a FIN would
+ * keep it in FIN_WAIT for up to 20 s, and the pool would fill with them). */
+static void evict(conn_t *c, uint32_t now)
+{
+    uint32_t since = now;
+    c->proto->waiting(c, &since);
+    LOGW("conn: table full (%d), closing conn %u, waiting %lu ms, for a new one", MAX_CONNS,
+         c->index, (unsigned long)(now - since));
+    conn_stats_.evicted++;
+    struct altcp_pcb *pcb = c->pcb;
+    conn_stage_forget(c);
+    conn_drop_state(c);
+    c->pcb = NULL;
+    conn_free_slot_record(c);
+    if (pcb) {
+        altcp_arg(pcb, NULL);
+        altcp_recv(pcb, NULL);
+        altcp_sent(pcb, NULL);
+        altcp_err(pcb, NULL);
+        altcp_abort(pcb);
+    }
+}
+
 static void refuse(struct altcp_pcb *pcb, const conn_proto_t *proto)
 {
     conn_stats_.refused++;
@@ -263,6 +316,11 @@ static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
             c = &conns[i];
             break;
         }
+    }
+    if (!c) {
+        uint32_t now = board_now_ms();
+        c = evict_candidate(now);
+        if (c) evict(c, now);
     }
     if (!c) {
         LOGW("conn: table full (%d), refusing", MAX_CONNS);

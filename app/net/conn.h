@@ -54,11 +54,17 @@ typedef struct conn_proto {
     /* Listener protocols only: format the answer for a connection that cannot be served
      * (table full) into buf; returns its length. NULL: close without a word. */
     size_t (*refusal)(char *buf, size_t cap);
+    /* Is the connection only waiting for its peer (connected or kept alive with no request,
+     * or a request that is not complete)? If so, set *since to when it began waiting and
+     * return non-zero: a new connection that finds the table full may take its place (see
+     * on_accept in conn.c). NULL: never (streams, WebSocket sessions). */
+    int (*waiting)(conn_t *c, uint32_t *since);
 } conn_proto_t;
 
 typedef struct {
     uint32_t accepted, refused, active, peak, http, stream, lingering;
     uint32_t slots_used, slots_peak, spills, rx_aborts;
+    uint32_t evicted; /* waiting connections given up for a new one (table full) */
 } conn_stats_t;
 
 void conn_init(void);
@@ -72,6 +78,9 @@ int conn_poll(uint32_t now_ms);
 /* Push whatever a writer staged and did not flush (called once per pass). */
 void conn_flush_staged(void);
 const conn_stats_t *conn_stats(void);
+/* Is the table under pressure (fewer than a quarter of its slots free)? Protocols then
+ * shorten how long they wait for a slow or silent peer. */
+int conn_pressure(void);
 
 /* ---- for protocols ---------------------------------------------------------------- */
 
