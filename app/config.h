@@ -178,19 +178,21 @@
 
 /* ---- Socket.IO (Engine.IO v4, app/sio/) -------------------------------------------- */
 
-/* Socket.IO sessions at once, connected or waiting to be recovered. Each is one
- * sio_session_t (~0.7 KB: the Engine.IO state and its packet queue, ids, the jobs it
- * follows): 16 x ~0.7 KB = ~11 KB. A polling session holds no connection slot between
- * requests. One more handshake is refused (HTTP 503, counted in /api/health). */
+/* Socket.IO sessions at once, connected or waiting to be recovered: as many as there are
+ * connections, since a polling session holds no connection slot between requests. Each is
+ * one sio_session_t (484 B on the Cortex-M4: the Engine.IO state and its packet queue, ids,
+ * the jobs it follows): 32 x 484 B = 15.5 KB. One more handshake is refused (HTTP 503,
+ * counted in /api/health). */
 #ifndef MAX_SIO_SESSIONS
-#define MAX_SIO_SESSIONS 16
+#define MAX_SIO_SESSIONS 32
 #endif
 
 /* Engine.IO packets waiting for a session's transport (control packets, Socket.IO replies,
  * acks, validation errors; job events are not queued, they are rendered from the job log):
- * a validation error and its ack fit together. 512 B x MAX_SIO_SESSIONS (16) = 8 KB. */
+ * the longest validation error and its ack fit together (about 240 B); a client that lets
+ * more pile up without reading is closed. 256 B x MAX_SIO_SESSIONS (32) = 8 KB. */
 #ifndef EIO_TXQ_SIZE
-#define EIO_TXQ_SIZE 512
+#define EIO_TXQ_SIZE 256
 #endif
 
 /* Server ping period and the client's pong deadline, advertised in the open packet (the

@@ -324,8 +324,7 @@ static void generate_image(sio_session_t *s, const sio_packet_t *pk, const cJSON
         return refuse(s, pk, "invalid_argument", "user_id", "Missing user_id");
     if (!cJSON_IsString(uid) || strcmp(uid->valuestring, s->user_id) != 0)
         return refuse(s, pk, "invalid_argument", "user_id",
-                      "User session ID: NOT FOUND (user_id is not this connection's; use the "
-                      "one received in 'connected')");
+                      "User session ID: NOT FOUND (user_id is not this connection's)");
     gen_request_t g;
     uint8_t num_images;
     api_error_t err;

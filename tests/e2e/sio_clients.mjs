@@ -145,7 +145,7 @@ test("every validation case of the guide, with its message, as an event and as a
       [[{ user_id: uid }], 'Missing prompt'],
       [[{ prompt: 'a beautiful sunset' }], 'Missing user_id'],
       [[{ user_id: 'abb58184-0000-4000-8000-000000000000', prompt: 'a beautiful sunset' }],
-        "User session ID: NOT FOUND (user_id is not this connection's; use the one received in 'connected')"],
+        "User session ID: NOT FOUND (user_id is not this connection's)"],
     ];
     for (const [args, message] of cases) {
       const ev = once(s, 'generation_error');
