@@ -111,13 +111,16 @@ async function poll() {
 }
 
 async function rss() {
-  const one = await sockets(1, ['websocket']);
-  await sleep(500);
+  // Warm the peer up with 33 clients first, so that the baseline holds the heap growth of
+  // its first connections too; then 1 client, then 33 again, RSS after a collection.
+  const warm = await sockets(33, ['websocket']);
+  warm.slice(1).forEach((s) => s.disconnect());
+  await sleep(1500);
   const r1 = (await request('GET', '/api/health')).rss_kb;
   const more = await sockets(32, ['websocket']);
-  await sleep(1000);
+  await sleep(1500);
   const r33 = (await request('GET', '/api/health')).rss_kb;
-  [...one, ...more].forEach((s) => s.disconnect());
+  [warm[0], ...more].forEach((s) => s.disconnect());
   return { mode, kind, rss1_kb: r1, rss33_kb: r33, per_client_bytes: Math.round(((r33 - r1) * 1024) / 32) };
 }
 

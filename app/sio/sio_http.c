@@ -116,8 +116,16 @@ static void poll_answer(sio_session_t *s)
 {
     conn_t *c = conn_of(s, G_GET);
     if (!c || !http_is_deferred(c) || poll_owner) return;
-    size_t room = conn_space(c) + CONN_SLOT_SIZE;
-    if (room < HTTP_HEAD_MAX + 64) return; /* the window is shut: try on a later pass */
+    /* What TCP takes now, plus the pool slot that holds the rest until it is acknowledged
+     * (held only when a response goes out). */
+    if (conn_sending(c)) return; /* an earlier answer still holds the slot */
+    size_t room = conn_space(c);
+    int slot = conn_slot_get(c) != NULL;
+    if (slot) room += CONN_SLOT_SIZE;
+    if (room < HTTP_HEAD_MAX + 64) { /* the window is shut: try on a later pass */
+        if (slot) conn_slot_put(c);
+        return;
+    }
     room -= HTTP_HEAD_MAX;
     poll_cap = room < sizeof poll_buf ? room : sizeof poll_buf;
     poll_len = 0;
@@ -141,7 +149,10 @@ static void poll_answer(sio_session_t *s)
         }
         if (poll_len && poll_buf[poll_len - 1] == '\x1e') poll_len--;
     }
-    if (!poll_len) return;
+    if (!poll_len) {
+        if (slot) conn_slot_put(c);
+        return;
+    }
     set_ref(s, G_GET, NULL);
     eio_sess_get_done(&s->eio);
     reply_text(c, poll_buf, poll_len);

@@ -311,6 +311,19 @@ test('malformed packets over the wire close only their own session', { timeout: 
       ws.send(bad);
       await closed;
     }
+    // Interleaved transports: polling requests on a session that runs on websocket.
+    {
+      const ws = new WebSocket(`${TARGET.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`);
+      const open = JSON.parse(String(await new Promise((resolve) => ws.once('message', resolve))).slice(1));
+      for (const r of [await get(open.sid), await post(open.sid, '40')]) {
+        assert.equal(r.status, 400);
+        assert.deepEqual(await r.json(), { code: 3, message: 'Bad request' });
+      }
+      ws.send('40');
+      const reply = String(await new Promise((resolve) => ws.once('message', resolve)));
+      assert.match(reply, /^40\{"sid":/); // the session itself is unharmed
+      ws.close();
+    }
     const wrong = await new Promise((resolve) => {
       const ws = new WebSocket(`${TARGET.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket&sid=AAAAAAAAAAAAAAAAAAAA`);
       ws.once('unexpected-response', (req, res) => resolve(res.statusCode));
