@@ -9,7 +9,7 @@
 #include "app/stream/ws_endpoint.h"
 
 /* Per-session connection references, in sio_session_t.glue. */
-enum { G_GET = 0, G_WS, G_PROBE };
+enum { G_GET = 0, G_WS, G_PROBE, G_ORIGIN };
 
 /* A polling response is assembled here and handed to http_reply whole: what TCP cannot
  * take at once waits in the connection's pool slot, so a response is started only when
@@ -70,28 +70,66 @@ static int origin_allowed(const char *origin)
     return 0;
 }
 
-/* The CORS lines for a request (empty without Origin), into h (cap bytes). */
-static const char *cors(const http_request_t *req, char *h, size_t cap, int preflight)
+/* The CORS lines for an origin (none without one), into h (cap bytes). */
+static const char *cors_for(const char *origin, char *h, size_t cap, int preflight)
 {
     h[0] = 0;
-    if (!req->origin[0] || !origin_allowed(req->origin)) return h;
-    size_t n = strlen(req->origin);
+    if (!origin[0] || !origin_allowed(origin)) return h;
+    size_t n = strlen(origin);
     if (n + 160 > cap) return h;
     strcpy(h, "Access-Control-Allow-Origin: ");
-    strcat(h, req->origin);
-    strcat(h, "\r\nAccess-Control-Allow-Credentials: true\r\nVary: Origin\r\n");
+    strcat(h, origin);
+    /* "*" is answered only when the origin was forgotten, and then without credentials. */
+    strcat(h, strcmp(origin, "*") ? "\r\nAccess-Control-Allow-Credentials: true\r\nVary: Origin\r\n"
+                                  : "\r\n");
     if (preflight)
         strcat(h, "Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n"
                   "Access-Control-Allow-Headers: content-type\r\n");
     return h;
 }
 
-/* The last request's CORS lines, kept for replies made later (a parked GET). */
+/* The CORS lines of the request being handled. */
 static char cors_lines[320];
 
-static void reply_text(conn_t *c, const char *body, size_t len)
+/* A parked GET is answered after the request that carried its Origin is gone, so each
+ * session keeps a reference into this small table of origins (sessions from one page share
+ * an entry): 4 x 128 B. The reference holds a hash of the origin, so a session whose entry
+ * was taken over by another origin is answered with "*" instead of someone else's. */
+#define SIO_ORIGINS 4
+static char origins[SIO_ORIGINS][sizeof(((http_request_t *)0)->origin)];
+static unsigned origin_next;
+
+static uint32_t origin_hash(const char *o)
 {
-    http_reply(c, 200, "text/plain; charset=UTF-8", body, len, HTTP_BODY_COPY, cors_lines);
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *o; o++)
+        h = (h ^ (uint8_t)*o) * 16777619u;
+    return h & 0xFFFFFFu;
+}
+
+static void remember_origin(sio_session_t *s, const char *origin)
+{
+    s->glue[G_ORIGIN] = 0;
+    if (!origin[0]) return;
+    unsigned i = 0;
+    while (i < SIO_ORIGINS && strcmp(origins[i], origin) != 0)
+        i++;
+    if (i == SIO_ORIGINS) {
+        i = origin_next++ % SIO_ORIGINS;
+        strcpy(origins[i], origin);
+    }
+    s->glue[G_ORIGIN] = origin_hash(origin) << 8 | (i + 1);
+}
+
+static void reply_text(conn_t *c, const sio_session_t *s, const char *body, size_t len)
+{
+    char h[320];
+    uint32_t o = s->glue[G_ORIGIN];
+    const char *origin = "";
+    if (o)
+        origin = origin_hash(origins[(o & 0xFFu) - 1]) == o >> 8 ? origins[(o & 0xFFu) - 1] : "*";
+    cors_for(origin, h, sizeof h, 0);
+    http_reply(c, 200, "text/plain; charset=UTF-8", body, len, HTTP_BODY_COPY, h);
 }
 
 static void reply_eio_error(conn_t *c, eio_err_t e)
@@ -155,7 +193,7 @@ static void poll_answer(sio_session_t *s)
     }
     set_ref(s, G_GET, NULL);
     eio_sess_get_done(&s->eio);
-    reply_text(c, poll_buf, poll_len);
+    reply_text(c, s, poll_buf, poll_len);
 }
 
 static int get_poll(conn_t *c, void *arg, uint32_t now)
@@ -173,7 +211,7 @@ static void get_expire(conn_t *c, void *arg)
         set_ref(s, G_GET, NULL);
         eio_sess_get_done(&s->eio);
     }
-    reply_text(c, "6", 1);
+    reply_text(c, s, "6", 1);
 }
 
 static void get_gone(conn_t *c, void *arg)
@@ -417,7 +455,7 @@ static void g_closed(sio_session_t *s, eio_reason_t why)
 {
     conn_t *c = conn_of(s, G_GET);
     s->glue[G_GET] = 0;
-    if (c && http_is_deferred(c)) reply_text(c, "1", 1);
+    if (c && http_is_deferred(c)) reply_text(c, s, "1", 1);
     for (int k = G_WS; k <= G_PROBE; k++) {
         ws_conn_t *ws = ws_of(s, k);
         s->glue[k] = 0;
@@ -463,7 +501,7 @@ int sio_http_tick(void)
 
 void sio_http_handle(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len)
 {
-    cors(req, cors_lines, sizeof cors_lines, req->method == HTTP_M_OPTIONS);
+    cors_for(req->origin, cors_lines, sizeof cors_lines, req->method == HTTP_M_OPTIONS);
     if (req->origin[0] && !origin_allowed(req->origin)) {
         char b[80];
         sink_t k;
@@ -503,7 +541,8 @@ void sio_http_handle(conn_t *c, const http_request_t *req, const uint8_t *body, 
         /* The handshake GET is answered with the open packet alone. */
         size_t n;
         const uint8_t *p = eio_sess_peek(&s->eio, &n);
-        reply_text(c, (const char *)p, n);
+        remember_origin(s, req->origin);
+        reply_text(c, s, (const char *)p, n);
         eio_sess_pop(&s->eio);
         return;
     }
@@ -525,6 +564,7 @@ void sio_http_handle(conn_t *c, const http_request_t *req, const uint8_t *body, 
         int r = eio_sess_get(&s->eio);
         if (r != 0) return reply_eio_error(c, EIO_ERR_BAD);
         set_ref(s, G_GET, c);
+        remember_origin(s, req->origin);
         http_defer(c, SIO_PING_INTERVAL_MS + SIO_PING_TIMEOUT_MS, &get_wait, s);
         poll_answer(s);
         return;

@@ -296,13 +296,17 @@ test('malformed packets over the wire close only their own session', { timeout: 
     await post(s2, '40');
     const first = get(s2); // answered with 40{...}
     await first;
-    const parked = get(s2);
+    // Each answer carries the CORS of its own request, also the parked one answered later.
+    const parked = fetch(`${TARGET}/socket.io/?EIO=4&transport=polling&sid=${s2}`, { headers: { origin: 'http://a.example' } });
     await new Promise((r) => setTimeout(r, 100));
-    const second = await get(s2);
+    const second = await fetch(`${TARGET}/socket.io/?EIO=4&transport=polling&sid=${s2}`, { headers: { origin: 'http://b.example' } });
     assert.equal(second.status, 400);
-    assert.equal(await (await parked).text(), '1');
+    assert.equal(second.headers.get('access-control-allow-origin'), 'http://b.example');
+    const p = await parked;
+    assert.equal(p.headers.get('access-control-allow-origin'), 'http://a.example');
+    assert.equal(await p.text(), '1');
     // Over websocket: a message over maxPayload, a binary frame, bad packets, a wrong sid.
-    for (const bad of ['4' + 'z'.repeat(5000), Buffer.from([1, 2, 3]), '7', '40{"a"', '42["x"]x']) {
+    for (const bad of ['4' + 'z'.repeat(5000), Buffer.from([1, 2, 3]), '7', '42["a",{"b"', '42["x"]x']) {
       const ws = new WebSocket(`${TARGET.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`);
       const first = await new Promise((resolve, reject) => { ws.once('message', (m) => resolve(String(m))); ws.once('error', reject); });
       assert.equal(first[0], '0');
