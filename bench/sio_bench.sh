@@ -8,12 +8,14 @@
 #    memory per connected client;
 #  - flash the Socket.IO server adds (Cortex-M4 objects, client library included).
 # The host firmware on a TAP device in a namespace of its own; the peers on 127.0.0.1 in the
-# same namespace; the clients there too.  Usage: bench/sio_bench.sh [JOBS=5] [STEPS=20]
+# same namespace; the clients there too.
+# Usage: bench/sio_bench.sh [JOBS=5] [STEPS=20] [PARTS="latency poll rss"]
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 JOBS=${1:-5}
 STEPS=${2:-20}
+PARTS=${3:-latency poll rss}
 export SIM_NS=${SIM_NS:-siobench$$} SIM_TAP=siobtap0
 . sim/lib.sh
 NODE_PORT=8098 PY_PORT=8097
@@ -35,15 +37,18 @@ inns() { ip netns exec "$SIM_NS" "$@"; }
 out=$(mktemp)
 declare -A url=([device]="http://$SIM_DEV_IP:80" [node]="http://127.0.0.1:$NODE_PORT" [python]="http://127.0.0.1:$PY_PORT")
 for n in 1 8 32; do
+  case " $PARTS " in *" latency "*) ;; *) break ;; esac
   for k in device node python; do
     inns timeout 600 node bench/sio_bench.mjs "${url[$k]}" latency $n "$STEPS" "$JOBS" $k >>"$out" || echo "$k latency $n failed" >&2
     sleep 0.5
   done
 done
 for k in device node python; do
+  case " $PARTS " in *" poll "*) ;; *) break ;; esac
   inns timeout 60 node bench/sio_bench.mjs "${url[$k]}" poll 1 0 0 $k >>"$out" || echo "$k poll failed" >&2
 done
 for k in node python; do
+  case " $PARTS " in *" rss "*) ;; *) break ;; esac
   inns timeout 60 node bench/sio_bench.mjs "${url[$k]}" rss 1 0 0 $k >>"$out" || echo "$k rss failed" >&2
 done
 nm -S build/linux/edgeartist >"$out.host"
@@ -90,6 +95,8 @@ for name, path in (('host build, 64-bit', out + '.host'), ('mps2-an386, 32-bit',
 for r in rows:
     if r['mode'] == 'rss':
         print(f"| {'socket.io 4.8 (node)' if r['kind'] == 'node' else 'python-socketio (aiohttp)'} | {r['per_client_bytes']} | RSS with 33 websocket clients {r['rss33_kb']} KB - with 1 {r['rss1_kb']} KB, / 32 |")
+        if 'heap_per_client_bytes' in r:
+            print(f"| socket.io 4.8 (node), V8 heap + external | {r['heap_per_client_bytes']} | after a collection, with 33 clients {r['heap33_kb']} KB - with 1 {r['heap1_kb']} KB, / 32 |")
 if os.path.exists(out + '.size'):
     tot = 0; lib = 0
     for l in open(out + '.size'):

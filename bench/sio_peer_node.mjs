@@ -22,7 +22,8 @@ const server = http.createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/api/health') {
     if (global.gc) global.gc(); // RSS after a collection: what the clients really hold
     res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ status: 'ok', rss_kb: Math.round(process.memoryUsage().rss / 1024) }));
+    const m = process.memoryUsage();
+    res.end(JSON.stringify({ status: 'ok', rss_kb: Math.round(m.rss / 1024), heap_kb: Math.round((m.heapUsed + m.external) / 1024) }));
     return;
   }
   if (req.method === 'POST' && req.url === '/api/generate') {
