@@ -68,9 +68,10 @@ void api_health(conn_t *c, const http_request_t *req, const uint8_t *body, size_
            jobs_count(JOB_DONE) + jobs_count(JOB_FAILED), MAX_JOBS_QUEUED,
            (unsigned long)js->created, (unsigned long)js->completed, (unsigned long)js->failed,
            (unsigned long)js->cancelled, (unsigned long)js->rejected_full);
-    APPEND("\"subscribers\":{\"active\":%lu,\"peak\":%lu,\"max\":%d,\"events_sent\":%lu},",
+    APPEND("\"subscribers\":{\"active\":%lu,\"peak\":%lu,\"max\":%d,\"events_sent\":%lu,"
+           "\"window_waits\":%lu},",
            (unsigned long)ss->active, (unsigned long)ss->peak, MAX_SUBS,
-           (unsigned long)ss->events_sent);
+           (unsigned long)ss->events_sent, (unsigned long)ss->window_waits);
     APPEND("\"network\":{\"frames_in\":%lu,\"frames_out\":%lu,\"dropped_in\":%lu,"
            "\"dropped_out\":%lu},",
            (unsigned long)ns.frames_in, (unsigned long)ns.frames_out, (unsigned long)ns.dropped_in,
