@@ -33,10 +33,10 @@
 #define IN_CAP            (256 * 1024)
 
 typedef struct {
-    int32_t sub;       /* subscriber index (global) */
+    int32_t sub; /* subscriber index (global) */
     uint32_t event_id;
-    uint32_t t_us;     /* the producer's clock */
-    int64_t arrival;   /* client CLOCK_MONOTONIC, us */
+    uint32_t t_us;   /* the producer's clock */
+    int64_t arrival; /* client CLOCK_MONOTONIC, us */
 } sample_t;
 
 typedef struct {
@@ -133,9 +133,10 @@ static void post_job(const char *body, char *sid, size_t cap)
 
 static void ws_handshake(int fd)
 {
-    static const char req[] = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                              "Sec-WebSocket-Version: 13\r\n\r\n";
+    static const char req[] =
+        "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n";
     char head[2048];
     write_all(fd, req, sizeof req - 1);
     read_head(fd, head, sizeof head);
@@ -178,7 +179,8 @@ static int on_event(sub_t *s, int idx, const char *m, size_t len, sample_t *out,
         }
         return 0;
     }
-    return memmem(m, len, "\"generation_complete\"", 21) || memmem(m, len, "\"generation_error\"", 18);
+    return memmem(m, len, "\"generation_complete\"", 21) ||
+           memmem(m, len, "\"generation_error\"", 18);
 }
 
 /* Parses what s has received; returns 1 when its job is over. */
@@ -239,12 +241,12 @@ static void follow(const char *sid, int first, int count, int go_fd, int out_fd)
         char msg[256];
         if (transport[0] == 'w') {
             ws_handshake(s->fd);
-            snprintf(msg, sizeof msg, "{\"type\":\"subscribe\",\"session_id\":\"%s\",\"timing\":true}",
-                     sid);
+            snprintf(msg, sizeof msg,
+                     "{\"type\":\"subscribe\",\"session_id\":\"%s\",\"timing\":true}", sid);
             ws_send_text(s->fd, msg);
         } else {
-            snprintf(msg, sizeof msg, "GET /api/jobs/%s/events?timing=1 HTTP/1.1\r\nHost: x\r\n\r\n",
-                     sid);
+            snprintf(msg, sizeof msg,
+                     "GET /api/jobs/%s/events?timing=1 HTTP/1.1\r\nHost: x\r\n\r\n", sid);
             write_all(s->fd, msg, strlen(msg));
             char head[2048];
             read_head(s->fd, head, sizeof head);
@@ -335,15 +337,32 @@ int main(int argc, char **argv)
     int opt;
     while ((opt = getopt(argc, argv, "h:p:t:n:s:j:k:P:")) != -1) {
         switch (opt) {
-        case 'h': host = optarg; break;
-        case 'p': port = atoi(optarg); break;
-        case 't': transport = optarg; break;
-        case 'n': nsubs = atoi(optarg); break;
-        case 's': steps = atoi(optarg); break;
-        case 'j': jobs = atoi(optarg); break;
-        case 'k': kind = optarg; break;
-        case 'P': procs = atoi(optarg); break;
-        default: return 2;
+        case 'h':
+            host = optarg;
+            break;
+        case 'p':
+            port = atoi(optarg);
+            break;
+        case 't':
+            transport = optarg;
+            break;
+        case 'n':
+            nsubs = atoi(optarg);
+            break;
+        case 's':
+            steps = atoi(optarg);
+            break;
+        case 'j':
+            jobs = atoi(optarg);
+            break;
+        case 'k':
+            kind = optarg;
+            break;
+        case 'P':
+            procs = atoi(optarg);
+            break;
+        default:
+            return 2;
         }
     }
     if (procs < 1) procs = 1;
@@ -369,7 +388,8 @@ int main(int argc, char **argv)
                      "{\"prompt\":\"a blue square\",\"num_inference_steps\":%d,\"preview\":false}",
                      steps);
         } else {
-            snprintf(body, sizeof body, "{\"num_inference_steps\":%d,\"start_after_ms\":600}", steps);
+            snprintf(body, sizeof body, "{\"num_inference_steps\":%d,\"start_after_ms\":600}",
+                     steps);
         }
         post_job(body, sid, sizeof sid);
         int go[2], res[64][2];
