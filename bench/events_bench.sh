@@ -35,7 +35,7 @@ for tr in ws sse; do
     sleep 0.5
     inns timeout 300 node bench/events_bench.mjs "http://127.0.0.1:$PEER_PORT" $tr $n "$STEPS" "$JOBS" peer >>"$out" || echo "peer $tr $n failed" >&2
     sleep 0.5
-    inns curl -s -m 5 -X DELETE "http://$SIM_DEV_IP/api/debug/fanout"
+    inns curl -s -m 5 -o /dev/null -X DELETE "http://$SIM_DEV_IP/api/debug/fanout"
     h0=$(inns curl -s -m 5 "http://$SIM_DEV_IP/api/health")
     inns timeout 300 "$out.client" -h "$SIM_DEV_IP" -p 80 -t $tr -n $n -s "$STEPS" -j "$JOBS" -k device -P "$CLIENT_PROCS" >>"$out" || echo "device $tr $n (compiled client) failed" >&2
     { printf '{"kind":"fanout","transport":"%s","n":%s,"fanout":' $tr $n
@@ -56,9 +56,10 @@ maxs=$(grep -E "^#define MAX_SUBS " app/config.h | awk '{print $3}')
 nm -S build/linux/edgeartist >"$out.host"
 [ -f build/mps2-an386/edgeartist.elf ] && nm -S build/mps2-an386/edgeartist.elf >"$out.mps"
 
-/usr/bin/python3 - "$out" "$maxc" "$maxs" "$JOBS" "$STEPS" <<'PY'
+/usr/bin/python3 - "$out" "$maxc" "$maxs" "$JOBS" "$STEPS" "$CLIENT_PROCS" <<'PY'
 import json, os, sys
 out, maxc, maxs, jobs, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+procs = sys.argv[6]
 rows = []
 for l in open(out):
     if l.startswith('{'):
@@ -101,7 +102,7 @@ errs = sorted({round(r['err_us']) for r in rows if r['kind'] == 'device'})
 chk = [(r['transport'], r['n'], round(r['min_lat_peer_check']), round(r['rtt_min'] / 2)) for r in rows if r['kind'] == 'peer']
 late = sum(r['late'] for r in rows)
 cby = {(r['kind'], r['transport'], r['n']): r for r in compiled}
-print(f"\nThe same with the compiled client (bench/events_client.c, {compiled[0]['client'].split()[-1] if compiled else '-'} processes, epoll each), us")
+print(f"\nThe same with the compiled client (bench/events_client.c, up to {procs} processes, epoll each), us")
 print("| transport | subscribers | device p50 | device p99 | device max | peer p50 | peer p99 | device skew p50/p99 | peer skew p50/p99 | samples dev/peer |")
 print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for tr in ('ws', 'sse'):
