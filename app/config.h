@@ -314,6 +314,15 @@
  * transport: 1 KB. Larger windows mean fewer render passes over a large event (a PNG). */
 #define SUBS_WINDOW 1024
 
+/* Fan-out latency histograms (app/jobs/fanout.c, GET /api/debug/fanout): per transport
+ * (WebSocket, SSE, one more) five histograms of 128 16-bit buckets (handed, deliver,
+ * last_handed, last, skew) and FANOUT_OPEN events in flight of 28 B: 1.45 KB per transport,
+ * 4.4 KB in all. */
+#ifndef FANOUT_TRANSPORTS
+#define FANOUT_TRANSPORTS 3
+#endif
+#define FANOUT_OPEN 4
+
 /* Server-Sent Events comment heartbeat. No RAM. */
 #define SSE_HEARTBEAT_MS 15000
 

@@ -5,7 +5,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-export SIM_NS=eabench SIM_TAP=eabtap0
+export SIM_NS=${SIM_NS:-eabench$$} SIM_TAP=eabtap0
 . sim/lib.sh
 DUR=${DUR:-5}
 sim_device_up --log-level warn || exit 1
@@ -16,18 +16,29 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
-measure() { # name url conns -> "rps p50 p99"
-  ip netns exec "$SIM_NS" wrk -t1 -c"$3" -d"${DUR}s" --latency "$2" 2>/dev/null | awk '
+# CPU time the server spent (every thread, /proc/<pid>/schedstat, ns) per request served:
+# what a request costs, whatever else the shared machine is doing.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ns += $1} END {print ns + 0}'; }
+measure() { # name url conns pid -> "rps p50 p99 cpu_us_per_request"
+  local a b
+  a=$(cpu_ns "$4")
+  ip netns exec "$SIM_NS" wrk -t1 -c"$3" -d"${DUR}s" --latency "$2" 2>/dev/null >"$SIM_RUN/wrk.out"
+  b=$(cpu_ns "$4")
+  awk -v a="$a" -v b="$b" '
+    /^ +[0-9]+ requests in/ {n=$1}
     /Requests\/sec/ {rps=$2}
     /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
-    END {print rps, p50, p99}'
+    END {printf "%s %s %s %.1f\n", rps, p50, p99, n ? (b - a) / 1000 / n : 0}' "$SIM_RUN/wrk.out"
 }
-printf '%-22s %5s %12s %10s %10s\n' server conns "requests/s" p50 p99
+dev_pid=$(cat "$SIM_RUN/firmware.pid")
+peer_pid=$(cat "$SIM_RUN/peer.pid")
+printf '%-22s %5s %12s %10s %10s %14s\n' server conns "requests/s" p50 p99 "CPU us/req"
 for c in 1 16; do
   for s in edgeartist aiohttp-peer; do
-    url="http://$SIM_DEV_IP/api/health"; [ $s = aiohttp-peer ] && url="http://$SIM_HOST_IP:8000/api/health"
-    read -r rps p50 p99 < <(measure $s "$url" $c)
-    printf '%-22s %5d %12s %10s %10s\n' $s $c "$rps" "$p50" "$p99"
+    url="http://$SIM_DEV_IP/api/health" pid=$dev_pid
+    [ $s = aiohttp-peer ] && url="http://$SIM_HOST_IP:8000/api/health" pid=$peer_pid
+    read -r rps p50 p99 cpu < <(measure $s "$url" $c "$pid")
+    printf '%-22s %5d %12s %10s %10s %14s\n' $s $c "$rps" "$p50" "$p99" "$cpu"
   done
 done
 echo

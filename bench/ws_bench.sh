@@ -18,7 +18,7 @@ cd "$top"
 # this script runs again inside it with EDGE_TARGET set. WS_BENCH_HARNESS=1 measures the
 # socket harness instead (app/ws without lwIP).
 if [ -z "${EDGE_TARGET:-}" ] && [ "${WS_BENCH_HARNESS:-0}" != 1 ] && [ "$(id -u)" = 0 ]; then
-  export SIM_NS=eawsbench SIM_TAP=eawsbtap0
+  export SIM_NS=${SIM_NS:-eawsbench$$} SIM_TAP=eawsbtap0
   . sim/lib.sh
   set +e # sim/lib.sh's clean-up tolerates what is already gone
   sim_device_up --log-level warn || exit 1

@@ -8,6 +8,7 @@
 #   QEMU_ECHO_PORT=8082    host UDP port forwarded to the device's UDP echo (port 7)
 #   QEMU_ELF=...           firmware image (default build/mps2-an386/edgeartist.elf)
 #   QEMU_BOOT_TIMEOUT=30   seconds to wait for /api/health before giving up
+#   QEMU_EXTRA=...         more QEMU options (bench/m4_bench.sh: -icount shift=0)
 # The guest lives on QEMU's private network 10.0.2.0/24 (it is 10.0.2.15, QEMU is 10.0.2.2);
 # nothing reaches it except through the forward.
 set -u
@@ -49,7 +50,8 @@ trap 'exit 0' INT TERM
 t0=$(date +%s%N)
 # stdin from /dev/null: QEMU leaves the terminal alone, and Ctrl-C reaches this script.
 # setsid: the QEMU process gets no terminal signals of its own; this script stops it.
-setsid qemu-system-arm -M mps2-an386 -nographic -kernel "$ELF" \
+# shellcheck disable=SC2086
+setsid qemu-system-arm -M mps2-an386 -nographic -kernel "$ELF" ${QEMU_EXTRA:-} \
   -nic "user,model=lan9118,hostfwd=tcp:127.0.0.1:$PORT-:80,hostfwd=udp:127.0.0.1:$ECHO_PORT-:7" \
   </dev/null &
 qpid=$!

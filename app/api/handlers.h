@@ -15,6 +15,8 @@ void api_jobs_get(conn_t *c, const http_request_t *req, const uint8_t *body, siz
 void api_job_get(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
 void api_job_delete(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
 void api_image(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
+void api_fanout_get(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
+void api_fanout_reset(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
 
 #include "app/api/job_path.h"
 void api_job_events(conn_t *c, const http_request_t *req, const job_path_t *p);

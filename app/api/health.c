@@ -99,6 +99,7 @@ static void render(sink_t *s)
     num(s, ",", "peak", ss->peak);
     num(s, ",", "max", MAX_SUBS);
     num(s, ",", "events_sent", ss->events_sent);
+    num(s, ",", "window_waits", ss->window_waits);
 
     const sio_stats_t *so = sio_stats();
     int so_poll, so_ws, so_dropped;

@@ -164,8 +164,8 @@ void api_image(conn_t *c, const http_request_t *req, const uint8_t *body, size_t
         http_reply_error(c, 404, "not_found", NULL, "no such image (or no longer kept)", "");
         return;
     }
-    uint8_t *png = (uint8_t *)http_scratch();
-    size_t n = png_encode_rgb(rgb, GEN_W, GEN_H, png, HTTP_SCRATCH_SIZE);
+    size_t n;
+    const uint8_t *png = event_png(rgb, &n); /* shared with the fan-out: copied, not kept */
     http_reply(c, 200, "image/png", png, n, HTTP_BODY_COPY, "");
 }
 

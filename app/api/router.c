@@ -27,6 +27,8 @@ static const route_t routes[] = {
     {HTTP_M_GET, 1, "/api/jobs/", api_jobs_get},
     {HTTP_M_DELETE, 1, "/api/jobs/", api_job_delete},
     {HTTP_M_GET, 1, "/api/images/", api_image},
+    {HTTP_M_GET, 0, "/api/debug/fanout", api_fanout_get},
+    {HTTP_M_DELETE, 0, "/api/debug/fanout", api_fanout_reset},
 };
 
 static int path_matches(const route_t *r, const char *path, size_t len)

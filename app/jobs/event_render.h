@@ -39,6 +39,10 @@ void event_render_metadata(sink_t *s, const job_t *j);
  * where the sink's window needs its bytes. */
 void event_render_data_url(sink_t *s, const uint8_t *rgb);
 
+/* The PNG of a 32x32 RGB preview or image buffer of the job store, encoded once and kept
+ * until another is asked for or the pixels change; valid until the next call. */
+const uint8_t *event_png(const uint8_t *rgb, size_t *len);
+
 /* ISO 8601 UTC time of a job's creation ("2026-11-22T03:40:00.123Z"). */
 void event_render_time(sink_t *s, const job_t *j);
 

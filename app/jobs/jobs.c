@@ -27,6 +27,9 @@ static int8_t image_owner[JOB_IMAGE_SLOTS];
 /* The running job's latest preview, double-buffered: a subscriber halfway through sending
  * an event with the older preview pins its buffer, and the generator writes the other. */
 static uint8_t preview[2][GEN_RGB_SIZE];
+/* Bumped whenever a preview or image buffer is written: encoded copies of one are valid
+ * while it stays the same (event_png). */
+static uint32_t pixels_version = 1;
 static uint8_t preview_pins[2];
 static int preview_cur = -1;   /* buffer holding the latest preview, -1 none */
 static uint32_t preview_event; /* event_id of the progress event it belongs to */
@@ -215,6 +218,11 @@ static int images_reserve(job_t *j)
     return 0;
 }
 
+uint32_t jobs_pixels_version(void)
+{
+    return pixels_version;
+}
+
 /* ---- previews ----------------------------------------------------------------------- */
 
 const uint8_t *jobs_preview(const job_t *j, uint32_t *event_id, int *buf)
@@ -250,6 +258,7 @@ static void preview_publish(job_t *j, uint32_t event_id, const uint8_t *rgb)
     int next = preview_cur < 0 ? 0 : 1 - preview_cur;
     if (!rgb || preview_pins[next]) return;
     memcpy(preview[next], rgb, GEN_RGB_SIZE);
+    pixels_version++;
     preview_cur = next;
     preview_event = event_id;
     preview_job = j;
@@ -439,6 +448,7 @@ int jobs_run_slice(void)
     }
     if (st == GEN_IMAGE_DONE) {
         memcpy(images[j->image_slot[j->images_done]], gen_image_rgb(), GEN_RGB_SIZE);
+        pixels_version++;
         j->images_done++;
         if (j->images_done < j->num_images) {
             gen_request_t r = image_request(j);

@@ -102,6 +102,8 @@ int jobs_is_final(const job_t *j);
 
 /* RGB of a finished image of a job, NULL if not (or no longer) available. */
 const uint8_t *jobs_image(const job_t *j, int n);
+/* Changes whenever any preview or image buffer is rewritten. */
+uint32_t jobs_pixels_version(void);
 
 /* The latest preview of the running job (for the event that carries it): valid when
  * *event_id != 0. The buffer stays valid while pinned. */

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "app/board.h"
+#include "app/jobs/fanout.h"
 #include "app/log.h"
 
 typedef struct {
@@ -20,6 +22,11 @@ typedef struct {
     /* The event in progress, kept: a reader stopped mid-event may resume after the job's
      * ring has overwritten it, and the rest of its bytes must still be the same (16 B). */
     job_event_t cur_ev;
+    uint32_t t_add;    /* device clock (us) when it was added: later events are live */
+    uint8_t unflushed; /* written in this fan-out pass, output at its end */
+    uint8_t measured;  /* a live event went out in this pass: done_* below */
+    uint8_t waited;    /* the event in progress had to wait for TCP room (counted once) */
+    uint32_t done_id, done_t, done_handed; /* its id, t_us, when handed to lwIP */
     const sub_transport_t *tr;
     void *ctx;
 } sub_t;
@@ -33,6 +40,7 @@ void subs_init(void)
 {
     memset(subs, 0, sizeof subs);
     memset(&stats, 0, sizeof stats);
+    fanout_reset();
 }
 
 const subs_stats_t *subs_stats(void)
@@ -55,6 +63,7 @@ int subs_add(job_t *j, uint32_t after, unsigned flags, const sub_transport_t *tr
         s->want_preview = after > 0 || j->events > 1;
         s->tr = tr;
         s->ctx = ctx;
+        s->t_add = (uint32_t)board_now_us();
         if (++stats.active > stats.peak) stats.peak = stats.active;
         return i;
     }
@@ -168,8 +177,59 @@ static int current(sub_t *s, job_t *j, event_ref_t *ref)
     return 1;
 }
 
-/* Send what the window allows. Returns non-zero if events are still waiting. */
-static int pump(int i)
+/* A progress event produced after the subscriber joined is live: its delivery is what the
+ * fan-out latency figures measure (replayed events are history). */
+static int live(const sub_t *s, const job_event_t *ev)
+{
+    return ev->type == EV_PROGRESS && (int32_t)(ev->t_us - s->t_add) >= 0;
+}
+
+/* How many subscribers of this transport follow the event live. */
+static unsigned live_peers(const sub_t *s, const job_event_t *ev)
+{
+    unsigned n = 0;
+    for (int i = 0; i < MAX_SUBS; i++) {
+        const sub_t *o = &subs[i];
+        n += o->used && o->job == s->job && o->job_gen == s->job_gen && o->tr == s->tr &&
+             (int32_t)(ev->t_us - o->t_add) >= 0;
+    }
+    return n;
+}
+
+static void measure(sub_t *s, uint32_t now);
+
+/* An event that could not go out whole at once: the subscriber's TCP window, its send
+ * buffer or the shared send heap was full. */
+static void wait(sub_t *s)
+{
+    if (!s->waited) stats.window_waits++;
+    s->waited = 1;
+}
+
+/* Output what the subscriber was handed (a TCP segment per subscriber; on the host a TAP
+ * write that runs the host's network stack, and may run the client, before it returns). */
+static void output(sub_t *s)
+{
+    if (s->unflushed) {
+        s->unflushed = 0;
+        s->tr->flush(s->ctx);
+    }
+    measure(s, (uint32_t)board_now_us());
+}
+
+static void measure(sub_t *s, uint32_t now)
+{
+    if (!s->measured) return;
+    s->measured = 0;
+    job_event_t ev = {.id = s->done_id, .t_us = s->done_t, .type = EV_PROGRESS};
+    fanout_record(s->tr->name, (unsigned)s->job, s->done_id, s->done_t, s->done_handed, now,
+                  live_peers(s, &ev));
+}
+
+/* Send what the window allows; defer: leave the output to the caller (the fan-out pass
+ * outputs every subscriber's bytes after all have been handed to lwIP). Returns non-zero
+ * if events are still waiting. */
+static int pump(int i, int defer)
 {
     sub_t *s = &subs[i];
     job_t *j = jobs_at(s->job);
@@ -197,12 +257,16 @@ static int pump(int i)
                 jobs_preview_unpin(s->pin);
                 s->pin = -1;
                 s->cur_preview = 0;
-                if (!jobs_is_final(j)) break;
+                if (!jobs_is_final(j)) {
+                    wait(s);
+                    break;
+                }
                 ref.preview = NULL;
                 sink_init(&m, NULL, 0, 0);
                 s->tr->render(s->ctx, &m, &ref);
             }
             if (s->tr->begin(s->ctx, m.pos) != 0) {
+                wait(s);
                 jobs_preview_unpin(s->pin); /* decided again on the next try */
                 s->pin = -1;
                 s->cur_preview = 0;
@@ -223,9 +287,21 @@ static int pump(int i)
             s->off += (uint32_t)k;
             wrote = 1;
         }
-        if (s->off < s->len) break; /* the window is full: on_sent brings us back */
+        if (s->off < s->len) { /* the window is full: on_sent brings us back */
+            wait(s);
+            break;
+        }
+        s->waited = 0;
         /* The event is out. */
         stats.events_sent++;
+        if (live(s, &ref.ev)) {
+            uint32_t now = (uint32_t)board_now_us();
+            if (s->measured) measure(s, now); /* several in one pass: all but the last now */
+            s->measured = 1;
+            s->done_id = ref.ev.id;
+            s->done_t = ref.ev.t_us;
+            s->done_handed = now;
+        }
         if (ref.ev.type == EV_DROPPED) stats.dropped_notices++;
         jobs_preview_unpin(s->pin);
         s->pin = -1;
@@ -233,7 +309,8 @@ static int pump(int i)
         s->next = s->cur + 1;
         if (ref.ev.type == EV_COMPLETE || ref.ev.type == EV_ERROR) s->final = 1;
     }
-    if (wrote) s->tr->flush(s->ctx);
+    if (wrote) s->unflushed = 1;
+    if (!defer || s->final) output(s);
     if (s->final) {
         s->tr->final_sent(s->ctx, i); /* removes the subscription, or closes its connection */
         return 0;
@@ -241,16 +318,22 @@ static int pump(int i)
     return s->next <= j->events;
 }
 
+/* Two phases: every subscriber's bytes are handed to lwIP first (rendering and a copy
+ * each), then each is output. Output is the expensive part on the host (a TAP write per
+ * segment); done in the first phase it would make the last subscriber wait for every
+ * other one's output. */
 int subs_fanout(void)
 {
     int waiting = 0;
     for (int i = 0; i < MAX_SUBS; i++)
-        if (subs[i].used && !subs[i].final) waiting |= pump(i);
+        if (subs[i].used && !subs[i].final) waiting |= pump(i, 1);
+    for (int i = 0; i < MAX_SUBS; i++)
+        if (subs[i].used && (subs[i].unflushed || subs[i].measured)) output(&subs[i]);
     return waiting;
 }
 
 void subs_fanout_ctx(void *ctx)
 {
     for (int i = 0; i < MAX_SUBS; i++)
-        if (subs[i].used && !subs[i].final && subs[i].ctx == ctx) pump(i);
+        if (subs[i].used && !subs[i].final && subs[i].ctx == ctx) pump(i, 0);
 }

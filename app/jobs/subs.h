@@ -28,6 +28,8 @@ typedef struct sub_transport {
     /* The job's last event is out, or the job is gone: the transport removes the
      * subscription (subs_remove) or closes its connection. */
     void (*final_sent)(void *ctx, int sub);
+    /* "ws", "sse", ...: the fan-out latency figures are kept per name (NULL: "other"). */
+    const char *name;
 } sub_transport_t;
 
 /* Subscription flags, handed to render in event_ref_t.flags. */
@@ -38,6 +40,7 @@ enum {
 
 typedef struct {
     uint32_t active, peak, refused, events_sent, dropped_notices;
+    uint32_t window_waits; /* events that had to wait for TCP room (send buffer or heap) */
 } subs_stats_t;
 
 void subs_init(void);

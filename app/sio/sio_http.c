@@ -422,6 +422,7 @@ static void tr_final(void *ctx, int sub)
 }
 
 static const sub_transport_t sio_transport = {
+    .name = "socketio",
     .render = tr_render,
     .overhead = 0,
     .space = tr_space,

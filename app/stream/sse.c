@@ -60,6 +60,7 @@ static const sub_transport_t sse_transport = {
     .write = tr_write,
     .flush = tr_flush,
     .final_sent = tr_final,
+    .name = "sse",
 };
 
 static size_t p_bytes(conn_t *c, const uint8_t *p, size_t n)

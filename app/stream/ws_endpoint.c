@@ -145,4 +145,5 @@ const sub_transport_t ws_event_transport = {
     .write = ev_write,
     .flush = ev_flush,
     .final_sent = ev_final,
+    .name = "ws",
 };

@@ -2,6 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import WebSocket from 'ws';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { TARGET, HOST, PORT, getJSON, SLOW } from './target.mjs';
@@ -66,39 +67,72 @@ function openRaw() {
   });
 }
 
-test('connections past the table size are refused cleanly, and served again after', async () => {
+// A table full of WebSocket sessions: those are never given up for a newcomer (only
+// connections that wait for their peer are, see the next test), so a connection past the
+// limit gets the 503 and a close.
+test('connections past a table of live sessions are refused cleanly, and served again after', async () => {
   // Start from an empty table: fetch() keeps its connection open for a while after the
   // earlier tests, and that would take a slot.
   const { connections } = await waitConnections(0, 10000 * SLOW);
   assert.equal(connections.active, 1, 'other connections left on the device');
   const max = connections.max;
-  // Open three more than the table holds. Which ones the device refuses is the order in
-  // which their handshakes complete there; behind a forwarder (QEMU's user-mode network)
-  // connect() resolves before the device has seen the SYN, and a SYN lost in the burst is
-  // retried later, so that need not be the order they were opened in. Exactly three get a
-  // 503 JSON and a close; the others are served.
-  const all = [];
-  for (let i = 0; i < max + 3; i++) all.push(await openRaw());
-  const refused = () => all.filter((c) => c.closed);
-  // Wait until the device has closed three (a burst of connections can lose a frame on an
-  // emulated link, and TCP's first retransmission comes 3 s later), 10 s at most.
-  for (let waited = 0; waited < 10000 * SLOW && refused().length < 3; waited += 100) await sleep(100);
-  await sleep(200); // a fourth closing would show by now
-  assert.equal(refused().length, 3, `${refused().length} of ${max + 3} connections closed by the device`);
-  for (const c of refused()) {
-    assert.match(c.data, /^HTTP\/1\.1 503 /, 'refused with 503');
-    assert.match(c.data, /Retry-After: \d+/i);
-    assert.match(c.data, /"code":"unavailable"/);
+  const sessions = [];
+  for (let i = 0; i < max; i++) {
+    const ws = new WebSocket(`${TARGET.replace(/^http/, 'ws')}/ws/test`);
+    await new Promise((res, rej) => { ws.once('open', res); ws.once('error', () => rej(new Error(`session ${i} did not open`))); });
+    sessions.push(ws);
   }
-  const held = all.filter((c) => !c.closed);
-  for (const c of held) assert.equal(c.data, '', 'a served connection has been sent nothing');
-  // The held connections still work: the first and the last opened make a request.
-  const asking = [held[0], held.at(-1)];
-  for (const c of asking) c.sock.write('GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-  await sleep(500 * SLOW);
-  for (const c of asking) assert.match(c.data, /^HTTP\/1\.1 200 /);
-  for (const c of held) c.sock.destroy();
-  await sleep(500 * SLOW);
-  const { status } = await getJSON('/api/health');
+  try {
+    // Three more: which of them the device refuses is the order in which their handshakes
+    // complete there; each gets a 503 JSON and a close.
+    const extra = [];
+    for (let i = 0; i < 3; i++) extra.push(await openRaw());
+    for (let waited = 0; waited < 10000 * SLOW && extra.some((c) => !c.closed); waited += 100) await sleep(100);
+    for (const c of extra) {
+      assert.ok(c.closed, 'an extra connection is closed by the device');
+      assert.match(c.data, /^HTTP\/1\.1 503 /, 'refused with 503');
+      assert.match(c.data, /Retry-After: \d+/i);
+      assert.match(c.data, /"code":"unavailable"/);
+    }
+    // The sessions still work: the first and the last echo a message.
+    for (const ws of [sessions[0], sessions.at(-1)]) {
+      const echoed = new Promise((res) => ws.on('message', (m) => { if (JSON.parse(m.toString()).type === 'echo') res(); }));
+      ws.send('{"still":"here"}');
+      await echoed;
+    }
+  } finally {
+    for (const ws of sessions) ws.close();
+  }
+  // Served again once they closed (their slots linger until the close handshakes end).
+  let status = 0;
+  for (let waited = 0; waited < 10000 * SLOW && status !== 200; waited += 200) {
+    status = (await getJSON('/api/health')).status;
+    if (status !== 200) await sleep(200);
+  }
   assert.equal(status, 200, 'served again once they closed');
+  await waitConnections(0, 10000 * SLOW);
+});
+
+// A table full of connections that only wait (connected and silent): a newcomer takes the
+// slot of the one that has waited longest, so a new client is still served (issue 18).
+test('with the table full of silent connections, a new client is served and the oldest is given up', async () => {
+  const { connections } = await waitConnections(0, 10000 * SLOW);
+  const max = connections.max;
+  const before = connections.evicted;
+  const idle = [];
+  for (let i = 0; i < max; i++) {
+    idle.push(await openRaw());
+    await sleep(5); // distinct ages
+  }
+  await sleep(100);
+  const c = await openRaw();
+  c.sock.write('GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  for (let waited = 0; waited < 5000 * SLOW && !/"status":"ok"/.test(c.data); waited += 50) await sleep(50);
+  assert.match(c.data, /^HTTP\/1\.1 200 /, 'the newcomer is served');
+  const h = JSON.parse(c.data.slice(c.data.indexOf('\r\n\r\n') + 4));
+  assert.ok(h.connections.evicted >= before + 1, 'counted as evicted');
+  assert.ok(idle[0].closed, 'the oldest silent connection was given up');
+  assert.ok(!idle.at(-1).closed, 'the newest silent one is kept');
+  for (const x of idle) x.sock.destroy();
+  await waitConnections(0, 10000 * SLOW);
 });

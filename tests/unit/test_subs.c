@@ -1,6 +1,7 @@
 /* Jobs, subscriptions and the event renderer through a fake transport: what a client sees
  * when it subscribes late, asks for a point in the past, reads slowly, gets stuck, or moves
  * to another connection. The generator is the real one (2-step jobs take milliseconds). */
+#define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,9 +13,12 @@
 
 #include "app/api/gen_request.h"
 #include "app/jobs/event_render.h"
+#include "app/jobs/fanout.h"
 #include "app/jobs/jobs.h"
 #include "app/jobs/subs.h"
 #include "port/json_arena.h"
+
+extern uint32_t test_clock_ms; /* tests/unit/stub_board.c */
 
 /* ---- a fake client ---------------------------------------------------------------- */
 
@@ -72,7 +76,8 @@ static void f_final(void *ctx, int sub)
     subs_remove(sub);
 }
 
-static const sub_transport_t fake = {f_render, 0, f_space, f_begin, f_write, f_flush, f_final};
+static const sub_transport_t fake = {f_render, 0,       f_space, f_begin,
+                                     f_write,  f_flush, f_final, "fake"};
 
 /* One fan-out pass: each client's window opens by its size. */
 static void pass(void)
@@ -244,6 +249,96 @@ static void slow_reader_gets_the_same_bytes_as_a_fast_one(void **state)
     }
 }
 
+static void fanout_measures_live_progress_events_only(void **state)
+{
+    (void)state;
+    clients[0].window = clients[1].window = clients[2].window = 1 << 20;
+    job_t *j = submit(4, 0);
+    for (int i = 0; i < 3; i++)
+        assert_true(subs_add(j, 0, 0, &fake, &clients[i]) >= 0);
+    run();
+    uint32_t v, n;
+    /* Three subscribers following four steps live: twelve deliveries, four events, each
+     * closed when its third subscriber had it. */
+    assert_int_equal(fanout_percentile("fake", FANOUT_DELIVER, 50, &v, &n), 0);
+    assert_int_equal(n, 12);
+    assert_int_equal(fanout_percentile("fake", FANOUT_LAST, 50, &v, &n), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(fanout_percentile("fake", FANOUT_HANDED, 50, &v, &n), 0);
+    assert_int_equal(n, 12);
+    /* A late subscriber's replay is history, not fan-out. */
+    test_clock_ms += 10;
+    clients[0].len = 0;
+    assert_true(subs_add(j, 0, 0, &fake, &clients[0]) >= 0);
+    pass();
+    assert_true(clients[0].len > 0);
+    assert_int_equal(fanout_percentile("fake", FANOUT_DELIVER, 50, &v, &n), 0);
+    assert_int_equal(n, 12);
+}
+
+/* The previews of successive progress events: "preview":"data:..." strings in order. */
+static int previews(const client_t *c, const char **at, size_t *len, int max)
+{
+    int k = 0;
+    const char *p = c->out, *end = c->out + c->len;
+    static const char key[] = "\"preview\":\"";
+    while (k < max && (p = memmem(p, (size_t)(end - p), key, sizeof key - 1)) != NULL) {
+        p += sizeof key - 1;
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        assert_non_null(q);
+        at[k] = p;
+        len[k++] = (size_t)(q - p);
+        p = q;
+    }
+    return k;
+}
+
+static void previews_follow_the_pixels(void **state)
+{
+    (void)state;
+    /* The PNG is encoded once and kept for every window and subscriber of the same pixels:
+     * each step's preview is still its own, and two readers get the same ones. */
+    clients[0].window = 1 << 20;
+    clients[1].window = 1 << 20;
+    job_t *j = submit(4, 1);
+    assert_true(subs_add(j, 0, 0, &fake, &clients[0]) >= 0);
+    assert_true(subs_add(j, 0, 0, &fake, &clients[1]) >= 0);
+    run();
+    const char *a[8], *b[8];
+    size_t la[8], lb[8];
+    int na = previews(&clients[0], a, la, 8), nb = previews(&clients[1], b, lb, 8);
+    assert_int_equal(na, 4);
+    assert_int_equal(nb, 4);
+    for (int i = 0; i < na; i++) {
+        assert_int_equal(la[i], lb[i]);
+        assert_memory_equal(a[i], b[i], la[i]);
+        if (i > 0) assert_true(la[i] != la[i - 1] || memcmp(a[i], a[i - 1], la[i]) != 0);
+    }
+    /* The same buffer with new pixels is encoded anew: a second job of two steps leaves
+     * its last preview in the buffer that held the first job's. */
+    uint32_t id;
+    int buf;
+    const uint8_t *rgb = jobs_preview(j, &id, &buf);
+    assert_non_null(rgb);
+    static uint8_t first[GEN_PNG_MAX];
+    size_t n1, n2;
+    const uint8_t *png = event_png(rgb, &n1);
+    memcpy(first, png, n1);
+    gen_request_t g;
+    memset(&g, 0, sizeof g);
+    strcpy(g.prompt, "a small green star at the top, black background");
+    g.steps = 2;
+    g.guidance10 = 10;
+    g.seed = 99;
+    g.preview = 1;
+    job_t *k = jobs_submit(&g, 1, 0);
+    assert_non_null(k);
+    run();
+    assert_ptr_equal(jobs_preview(k, &id, &buf), rgb);
+    const uint8_t *second = event_png(rgb, &n2);
+    assert_true(n1 == n2 && memcmp(first, second, n1) != 0);
+}
+
 static void a_stuck_reader_pins_no_preview(void **state)
 {
     (void)state;
@@ -336,6 +431,8 @@ int main(void)
         cmocka_unit_test_setup(too_late_gets_events_dropped_then_the_rest, setup),
         cmocka_unit_test_setup(slow_reader_gets_the_same_bytes_as_a_fast_one, setup),
         cmocka_unit_test_setup(a_stuck_reader_pins_no_preview, setup),
+        cmocka_unit_test_setup(fanout_measures_live_progress_events_only, setup),
+        cmocka_unit_test_setup(previews_follow_the_pixels, setup),
         cmocka_unit_test_setup(a_moved_subscription_keeps_its_cursor, setup),
         cmocka_unit_test_setup(the_renderer_gives_the_same_bytes_in_any_window, setup),
     };
