@@ -51,7 +51,7 @@
 
 /* One PCB per served connection plus a few spares, so that connections past MAX_CONNS can
  * be accepted, answered 503 and closed while earlier refusals finish closing: ~200 B each. */
-#define MEMP_NUM_TCP_PCB        (MAX_CONNS + 4)
+#define MEMP_NUM_TCP_PCB        (MAX_CONNS + 4 + 1) /* + 1: the MQTT client's */
 #define MEMP_NUM_TCP_PCB_LISTEN 3
 /* lwIP's own timers plus one: the job pacing's wake-up (app/jobs/jobs.c), ~20 B. */
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
@@ -68,6 +68,15 @@
 /* Receive pbufs: 16 x ~1.5 KB = 24 KB. Frames beyond this are dropped by the driver and
  * counted; TCP retransmits them. */
 #define PBUF_POOL_SIZE 16
+
+/* ---- MQTT client (fleet telemetry, app/telemetry) --------------------------------- */
+/* Output ring for queued publishes: 1 KB (a burst of four jobs' lifecycle messages). */
+#define MQTT_OUTPUT_RINGBUF_SIZE 1024
+/* The client's timer in seconds: keep-alive and request timeouts at 1 s granularity, so
+ * that a 2 s keep-alive (TELEMETRY_KEEPALIVE_S) is honoured. */
+#define MQTT_CYCLIC_TIMER_INTERVAL 1
+/* lwIP's own timers, plus the MQTT client's cyclic timer and telemetry's one timer. */
+#define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 2)
 
 #define ARP_TABLE_SIZE                8
 #define ARP_QUEUEING                  1

@@ -15,7 +15,8 @@ PKGS=(build-essential dpkg-dev clang lld llvm libclang-rt-14-dev libcmocka-dev z
       iproute2 iputils-ping socat curl wrk pngcheck python3-pil python3-numpy
       python3-websockets python3-socketio python3-aiohttp valgrind
       python3-torch python3-pytest python3-matplotlib
-      chromium) # chromium: the Playwright page tests (tests/e2e/pages_*.mjs)
+      chromium # chromium: the Playwright page tests (tests/e2e/pages_*.mjs)
+      nginx mosquitto mosquitto-clients) # the fleet tier (tests/run_fleet.sh)
 
 missing=()
 for p in "${PKGS[@]}"; do
