@@ -133,6 +133,9 @@ EOF
     location / {
       proxy_pass http://\$backend;
       proxy_set_header Connection "";
+      # The device answers an oversized or bad request from its head (413 before the body):
+      # the body is passed on as it comes, not gathered first.
+      proxy_request_buffering off;
       error_page 502 504 = @lost_json;
     }
     # Streams: WebSocket upgrades pass through, nothing is buffered, idle streams live long
@@ -154,6 +157,8 @@ EOF
       proxy_set_header Connection "";
       proxy_buffering off;
       proxy_cache off;
+      # The device ends the stream by closing it; so does nginx (no chunked framing added).
+      chunked_transfer_encoding off;
       proxy_read_timeout 20s;
       error_page 502 504 = @lost_sse;
     }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { TARGET, HOST, PORT, getJSON, SLOW } from './target.mjs';
+import { TARGET, HOST, PORT, getJSON, SLOW, PROXIED } from './target.mjs';
 import { waitConnections, sleep } from './lib/jobs.mjs';
 
 const run = promisify(execFile);
@@ -66,7 +66,8 @@ function openRaw() {
   });
 }
 
-test('connections past the table size are refused cleanly, and served again after', async () => {
+// Behind a proxy the client meets the proxy's connection table, not the device's.
+test('connections past the table size are refused cleanly, and served again after', { skip: PROXIED && 'behind a proxy' }, async () => {
   // Start from an empty table: fetch() keeps its connection open for a while after the
   // earlier tests, and that would take a slot.
   const { connections } = await waitConnections(0, 10000 * SLOW);
