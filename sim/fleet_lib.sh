@@ -203,11 +203,12 @@ fleet_spawn_nobody() {
 
 fleet_start_device() {
   local k=$1
-  ip netns exec "$(fleet_dev_ns "$k")" "$FLEET_BIN" --tap tap0 --ip "$(fleet_dev_ip "$k")" \
+  # In a subshell: a device killed on purpose is not the caller's job to report.
+  (ip netns exec "$(fleet_dev_ns "$k")" "$FLEET_BIN" --tap tap0 --ip "$(fleet_dev_ip "$k")" \
     --gateway "$FLEET_HUB_IP" --mac "02:00:5e:00:77:$(printf '%02x' $((10 + k)))" \
     --fleet-index "$k" --name "edge$k" --mqtt "$FLEET_HUB_IP:1883" ${FLEET_DEV_ARGS:-} \
     >"$FLEET_RUN/edge$k.log" 2>&1 &
-  echo $! >"$FLEET_RUN/edge$k.pid"
+  echo $! >"$FLEET_RUN/edge$k.pid")
 }
 
 fleet_wait_url() { # url secs: from the hub

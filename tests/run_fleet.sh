@@ -32,7 +32,8 @@ sel() { if [ -n "${FLEET_FILES:-}" ]; then for x in $FLEET_FILES; do case $x in 
 # meets nginx's parser instead (its own 400s), so that file runs against devices directly.
 skip_proxied='tests/e2e/http_malformed.mjs'
 i=0
-for f in $(sel 'tests/e2e/*.mjs') $(sel 'tests/e2e/*_test.py') $(sel 'tests/e2e/fleet/*.mjs'); do
+files=$( (sel 'tests/e2e/*.mjs'; sel 'tests/e2e/*_test.py'; sel 'tests/e2e/fleet/*.mjs') | awk '!seen[$0]++')
+for f in $files; do
   case $f in */target.mjs) continue ;; esac
   case " $skip_proxied " in *" $f "*) echo "-- $f: not through a proxy (see run_fleet.sh)"; continue ;; esac
   i=$((i + 1)); from $(( (i - 1) % FLEET_CLIENTS + 1 ))
@@ -46,6 +47,8 @@ for f in $(sel 'tests/e2e/*.mjs') $(sel 'tests/e2e/*_test.py') $(sel 'tests/e2e/
     *)
       ip netns exec "$cl" timeout 300 node --test --test-reporter=tap "$f" >"$log" 2>&1
       grep -E '^# (pass|fail)' "$log"
+      # Figures the tests measured (t.diagnostic), for the README and the bench.
+      grep -E '^ *# ' "$log" | grep -vE '# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms|Subtest)' | sed 's/^ */  /'
       node_failures "$log"
       grep -qE '^# pass' "$log" || { tail -n 30 "$log"; F=$((F + 1)); }
       count_node "$log" ;;
