@@ -154,8 +154,11 @@ static int parse_broker(const char *s, app_config_t *cfg)
     if (n == 0 || n >= sizeof ip) return -1;
     memcpy(ip, s, n);
     ip[n] = 0;
-    ip4_addr_t a;
-    if (!ip4addr_aton(ip, &a) || ip4_addr_isany_val(a)) return -1;
+    int dots = 0;
+    for (size_t i = 0; i < n; i++)
+        dots += ip[i] == '.';
+    ip4_addr_t a; /* four dotted numbers only: aton's short forms ("1.2.3") are a typo here */
+    if (dots != 3 || !ip4addr_aton(ip, &a) || ip4_addr_isany_val(a)) return -1;
     cfg->mqtt_ip = ip4_addr_get_u32(&a);
     cfg->mqtt_port = 1883;
     if (colon) {
@@ -272,6 +275,14 @@ int main(int argc, char **argv)
             }
             break;
         case O_NAME:
+            /* A topic level and a JSON string as it is: letters, digits, '-', '_', '.'. */
+            if (!*optarg || strlen(optarg) > 32 ||
+                optarg[strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789-_.")]) {
+                fprintf(stderr, "edgeartist: bad --name '%s' (1-32 of A-Z a-z 0-9 - _ .)\n",
+                        optarg);
+                return 2;
+            }
             cfg.device_name = optarg;
             break;
         case O_HELP:
