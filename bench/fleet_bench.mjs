@@ -19,14 +19,19 @@ let retries = 0, errors = 0;
 
 async function worker(from) {
   while (Date.now() < end) {
-    const r = await fleet.request(from, 'POST', '/api/generate', { prompt: 'a small red circle on a blue background', num_inference_steps: STEPS, preview: false });
-    if (r.status === 503) { retries++; await fleet.sleep(50); continue; }
-    if (r.status !== 202) { errors++; await fleet.sleep(100); continue; }
-    const sid = r.body.session_id;
-    const { events } = await fleet.follow(from, sid, 'ws');
-    const last = events[events.length - 1];
-    if (last.type === 'generation_complete') done.push({ sid, t: last._t });
-    else errors++;
+    try {
+      const r = await fleet.request(from, 'POST', '/api/generate', { prompt: 'a small red circle on a blue background', num_inference_steps: STEPS, preview: false });
+      if (r.status === 503) { retries++; await fleet.sleep(50); continue; }
+      if (r.status !== 202) { errors++; await fleet.sleep(100); continue; }
+      const sid = r.body.session_id;
+      const { events } = await fleet.follow(from, sid, 'ws');
+      const last = events[events.length - 1];
+      if (last.type === 'generation_complete') done.push({ sid, t: last._t });
+      else errors++;
+    } catch {
+      errors++; // a connection refused or cut (the device's table is full): try again
+      await fleet.sleep(100);
+    }
   }
 }
 
