@@ -24,9 +24,19 @@ uint8_t app_fleet_index(void)
     return config.fleet_index;
 }
 
+/* The name given, or "edge<fleet index>" (also before app_init, for reports). */
 const char *app_device_name(void)
 {
-    return config.device_name;
+    if (config.device_name) return config.device_name;
+    unsigned n = config.fleet_index;
+    char *p = default_name;
+    memcpy(p, "edge", 4);
+    p += 4;
+    if (n >= 100) *p++ = (char)('0' + n / 100);
+    if (n >= 10) *p++ = (char)('0' + n / 10 % 10);
+    *p++ = (char)('0' + n % 10);
+    *p = 0;
+    return default_name;
 }
 
 void app_init(const app_config_t *cfg)
@@ -40,17 +50,6 @@ void app_init(const app_config_t *cfg)
     jobs_set_fleet_index(config.fleet_index);
     subs_init();
     sio_http_init();
-    if (!config.device_name) {
-        unsigned n = config.fleet_index;
-        char *p = default_name;
-        memcpy(p, "edge", 4);
-        p += 4;
-        if (n >= 100) *p++ = (char)('0' + n / 100);
-        if (n >= 10) *p++ = (char)('0' + n / 10 % 10);
-        *p++ = (char)('0' + n % 10);
-        *p = 0;
-        config.device_name = default_name;
-    }
 }
 
 void app_set_wall_clock(uint64_t unix_ms)
@@ -62,8 +61,8 @@ int app_start(void)
 {
     /* Telemetry is best effort: a bad setting is logged, and the device serves on. */
     if (config.mqtt_ip &&
-        telemetry_start(config.mqtt_ip, config.mqtt_port, config.device_name, config.fleet_index))
-        LOGE("telemetry: device name '%s' cannot be used in a topic", config.device_name);
+        telemetry_start(config.mqtt_ip, config.mqtt_port, app_device_name(), config.fleet_index))
+        LOGE("telemetry: device name '%s' cannot be used in a topic", app_device_name());
     /* The HTTP server is handed its request handler here: app/http knows no handler. */
     return http_server_start(config.http_port, api_dispatch, NULL);
 }

@@ -53,8 +53,9 @@
  * be accepted, answered 503 and closed while earlier refusals finish closing: ~200 B each. */
 #define MEMP_NUM_TCP_PCB        (MAX_CONNS + 4 + 1) /* + 1: the MQTT client's */
 #define MEMP_NUM_TCP_PCB_LISTEN 3
-/* lwIP's own timers plus one: the job pacing's wake-up (app/jobs/jobs.c), ~20 B. */
-#define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
+/* lwIP's own timers plus three, ~20 B each: the job pacing's wake-up (app/jobs/jobs.c), the
+ * MQTT client's cyclic timer and telemetry's one timer (app/telemetry). */
+#define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 3)
 /* altcp wrappers: one per TCP PCB, listeners included. */
 #define MEMP_NUM_ALTCP_PCB (MEMP_NUM_TCP_PCB + MEMP_NUM_TCP_PCB_LISTEN)
 /* Queued TCP segments, shared by all connections: ~32 B each. */
@@ -75,8 +76,6 @@
 /* The client's timer in seconds: keep-alive and request timeouts at 1 s granularity, so
  * that a 2 s keep-alive (TELEMETRY_KEEPALIVE_S) is honoured. */
 #define MQTT_CYCLIC_TIMER_INTERVAL 1
-/* lwIP's own timers, plus the MQTT client's cyclic timer and telemetry's one timer. */
-#define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 2)
 
 #define ARP_TABLE_SIZE                8
 #define ARP_QUEUEING                  1
