@@ -3,7 +3,7 @@
 # per run (namespaces <prefix>-*), removed on exit.
 #  1. the end-to-end suite through nginx, each file from another client address;
 #  2. tests/e2e/fleet/*.mjs: spread over devices, routing by id, failover, telemetry.
-# FLEET_FILES="tests/e2e/fleet/x.mjs tests/e2e/jobs_sse.mjs" runs only those files.
+# FLEET_FILES="fleet_2_failover.mjs jobs_sse.mjs" runs only those files.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -27,17 +27,22 @@ log=$(mktemp)
 # address its route names (one file, one client address; nginx hashes on it).
 from() { ip -n "$cl" route replace "$FLEET_NET.0/24" dev eth0 src "$(fleet_client_ip "$1")"; }
 
-sel() { if [ -n "${FLEET_FILES:-}" ]; then for x in $FLEET_FILES; do case $x in $1) echo "$x" ;; esac; done; else ls $1 2>/dev/null; fi; }
+# FLEET_FILES: a selection, by name or path, globs allowed (default: all).
+selected() {
+  [ -z "${FLEET_FILES:-}" ] && return 0
+  local w
+  for w in $FLEET_FILES; do case ${1##*/} in ${w##*/}) return 0 ;; esac; done
+  return 1
+}
 # The device's own HTTP parser is what http_malformed tests byte for byte; through nginx it
-# meets nginx's parser instead (its own 400s), so that file runs against devices directly.
-skip_proxied='tests/e2e/http_malformed.mjs'
+# meets nginx's parser instead (its own 400s), so that file is left to the e2e tier.
+skip_proxied=' http_malformed.mjs '
 i=0
-files=$( (sel 'tests/e2e/*.mjs'; sel 'tests/e2e/*_test.py'; sel 'tests/e2e/fleet/*.mjs') | awk '!seen[$0]++')
-for f in $files; do
-  case $f in */target.mjs) continue ;; esac
-  case " $skip_proxied " in *" $f "*) echo "-- $f: not through a proxy (see run_fleet.sh)"; continue ;; esac
-  i=$((i + 1)); from $(( (i - 1) % FLEET_CLIENTS + 1 ))
-  echo "-- $f (from $(fleet_client_ip $(( (i - 1) % FLEET_CLIENTS + 1 ))))"
+run_file() {
+  local f=$1 k
+  i=$((i + 1)); k=$(( (i - 1) % FLEET_CLIENTS + 1 ))
+  from "$k"
+  echo "-- $f (from $(fleet_client_ip "$k"))"
   case $f in
     *.py)
       ip netns exec "$cl" timeout 300 /usr/bin/python3 "$f" >"$log" 2>&1
@@ -46,22 +51,46 @@ for f in $files; do
       count_plain "$log" ;;
     *)
       ip netns exec "$cl" timeout 300 node --test --test-reporter=tap "$f" >"$log" 2>&1
-      grep -E '^# (pass|fail)' "$log"
+      grep -E '^# (pass|fail|skipped)' "$log"
       # Figures the tests measured (t.diagnostic), for the README and the bench.
       grep -E '^ *# ' "$log" | grep -vE '# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms|Subtest)' | sed 's/^ */  /'
       node_failures "$log"
       grep -qE '^# pass' "$log" || { tail -n 30 "$log"; F=$((F + 1)); }
       count_node "$log" ;;
   esac
+}
+# Every device still up but the one the failover test kills on purpose (it says which).
+check_devices() {
+  for k in $(seq 0 $((FLEET_N - 1))); do
+    [ -f "$FLEET_RUN/edge$k.killed" ] && continue
+    if ! kill -0 "$(cat "$FLEET_RUN/edge$k.pid")" 2>/dev/null; then
+      echo "device $k died during the tests; its log:"; tail -n 40 "$FLEET_RUN/edge$k.log"
+      F=$((F + 1))
+    fi
+  done
+}
+# 1. The e2e suite but the pages, then the fleet's own files (the failover test last: it
+#    leaves a device dead).
+for f in tests/e2e/*.mjs tests/e2e/*_test.py tests/e2e/fleet/*.mjs; do
+  [ -f "$f" ] || continue
+  case $f in */target.mjs | */pages_*.mjs) continue ;; esac
+  case $skip_proxied in *" ${f##*/} "*) continue ;; esac
+  selected "$f" && run_file "$f"
 done
-# Every device still up (the failover test kills one on purpose and says which).
-for k in $(seq 0 $((FLEET_N - 1))); do
-  [ -f "$FLEET_RUN/edge$k.killed" ] && continue
-  if ! kill -0 "$(cat "$FLEET_RUN/edge$k.pid")" 2>/dev/null; then
-    echo "device $k died during the tests; its log:"; tail -n 40 "$FLEET_RUN/edge$k.log"
-    F=$((F + 1))
+check_devices
+# 2. The browser pages, as the e2e tier runs them: against devices paced so that a job lasts
+#    long enough to be watched (a fresh fleet: the failover test took a device).
+pages=$(for f in tests/e2e/pages_*.mjs; do [ -f "$f" ] && selected "$f" && echo "$f"; done)
+if [ -n "$pages" ]; then
+  fleet_down
+  export EDGE_PACE_MS=${E2E_PACE_MS:-80}
+  if FLEET_DEV_ARGS="--pace-ms $EDGE_PACE_MS" fleet_up "$FLEET_N"; then
+    for f in $pages; do run_file "$f"; done
+    check_devices
+  else
+    echo "the paced fleet did not come up"; F=$((F + 1))
   fi
-done
+fi
 rm -f "$log"
 record fleet "$P" "$F"
 [ "$F" -eq 0 ]

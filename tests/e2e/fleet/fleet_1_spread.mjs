@@ -3,6 +3,8 @@
 // device's telemetry reaches the broker.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import { TARGET } from '../target.mjs';
 import { assertFullSequence, assertPng } from '../lib/jobs.mjs';
 import {
   N, CLIENTS, clientAddr, deviceOf, request, submitFrom, stickyDevice, follow, wsFrom, mqttSubscribe, sleep,
@@ -104,4 +106,41 @@ test('telemetry: every device online, its health, and a job\'s lifecycle under e
   } finally {
     sub.close();
   }
+});
+
+test('Engine.IO: the sid names its device, and ?sid= reaches it from any address (never "Session ID unknown")', async () => {
+  const dev = new Map();
+  for (const a of addrs) dev.set(a, await stickyDevice(a));
+  const a = addrs[0];
+  const b = addrs.find((x) => dev.get(x) !== dev.get(a));
+  assert.ok(b, 'an address on another device');
+  const poll = (from, method, q, body) =>
+    new Promise((resolve, reject) => {
+      const u = new URL(`${TARGET}/socket.io/?EIO=4&transport=polling${q}`);
+      const req = http.request({ host: u.hostname, port: u.port || 80, path: u.pathname + u.search, method, localAddress: from, agent: false,
+        headers: body ? { 'Content-Type': 'text/plain;charset=UTF-8', 'Content-Length': Buffer.byteLength(body) } : {} }, (res) => {
+        let t = '';
+        res.on('data', (d) => (t += d));
+        res.on('end', () => resolve({ status: res.statusCode, text: t }));
+      });
+      req.setTimeout(10000, () => req.destroy(new Error('no answer')));
+      req.on('error', reject);
+      req.end(body);
+    });
+  // The handshake from a: the open packet's sid begins with a's device as two hex digits.
+  const open = await poll(a, 'GET', '');
+  assert.equal(open.status, 200, open.text);
+  const sid = JSON.parse(open.text.slice(1)).sid;
+  assert.equal(deviceOf(sid), dev.get(a), sid);
+  // b, whose own requests go to another device, joins the session by its sid alone.
+  const connect = await poll(b, 'POST', `&sid=${sid}`, '40');
+  assert.equal(connect.status, 200, connect.text);
+  assert.equal(connect.text, 'ok');
+  const ack = await poll(b, 'GET', `&sid=${sid}`);
+  assert.equal(ack.status, 200, ack.text);
+  assert.match(ack.text, /^40\{"sid":/);
+  // And a sid of a device that is not in the fleet falls to the client's own device: 400.
+  const bad = await poll(b, 'GET', '&sid=ffAAAAAAAAAAAAAAAAAA');
+  assert.equal(bad.status, 400);
+  await poll(a, 'POST', `&sid=${sid}`, '1'); // close the session
 });
