@@ -41,6 +41,16 @@ test('a device killed mid-job: device_lost within 5 s, 502 over REST, new jobs e
       kill();
     }
   };
+  // An unmodified EventSource streaming a job when the device dies: nginx ends the silent
+  // stream after its 20 s read timeout, EventSource reconnects, and nginx answers the event.
+  const plain = new EventSource(`${TARGET}/api/jobs/${ids[3]}/events`);
+  const plainLost = new Promise((resolve) => {
+    plain.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.type === 'generation_error') { plain.close(); resolve({ m, t: Date.now() }); }
+    };
+  });
+  t.after(() => plain.close());
   // Followers from the job's own address and from others, over both transports.
   const followers = [
     follow(a, ids[0], 'ws', { onEvent }),
@@ -89,10 +99,18 @@ test('a device killed mid-job: device_lost within 5 s, 502 over REST, new jobs e
   t.diagnostic(`first new job from the lost device's client accepted in ${failover} ms`);
   assertFullSequence((await follow(a, fresh, 'ws')).events, 20);
 
-  // The broker publishes the victim's last will (1.5 x its 2 s keep-alive of silence).
-  const will = await mqtt.wait((m) => m.topic === `edgeartist/edge${victim}/status` && m.payload.status === 'offline', 8000);
+  // The broker publishes the victim's last will after 1.5 x its 2 s keep-alive of silence,
+  // at its own keep-alive check (measured 3.8-8.2 s): within 12 s of the kill.
+  const will = await mqtt.wait((m) => m.topic === `edgeartist/edge${victim}/status` && m.payload.status === 'offline',
+    Math.max(1, killedAt + 12000 - Date.now()));
   assert.equal(will.payload.fleet_index, victim);
   t.diagnostic(`last will ${will.t - killedAt} ms after the kill`);
+
+  // The plain EventSource: device_lost within nginx's 20 s read timeout and a reconnect.
+  const p = await Promise.race([plainLost, new Promise((r) => setTimeout(() => r(null), 30000))]);
+  assert.ok(p, 'the plain EventSource got no generation_error in 30 s');
+  assert.equal(p.m.code, 'device_lost');
+  t.diagnostic(`plain EventSource: device_lost ${p.t - killedAt} ms after the kill`);
 
   // N-1 serve on: every address gets a job done, none on the victim.
   await Promise.all(addrs.map(async (x) => {
