@@ -315,14 +315,16 @@
  * (1 s, port/lwipopts.h). */
 #define TELEMETRY_KEEPALIVE_S 2
 
-/* Health is published this often; a lost broker is retried this often. */
-#define TELEMETRY_HEALTH_MS    2000
-#define TELEMETRY_RECONNECT_MS 2000
+/* Health is published this often, and a lost broker retried as often (one timer). */
+#define TELEMETRY_HEALTH_MS 2000
 
-/* One rendered message (topic + payload each): 2 x 384 B. A message that does not fit the
- * client's output ring is dropped and counted (telemetry is best effort, never a stall). */
+/* Topics (two of 96 B: the current one and the status/will topic) and one rendered message
+ * (512 B; lifecycle records are ~200 B, health ~270 B and ~400 B at worst): ~0.8 KB with
+ * the will and the client id.
+ * A message that does not fit, or finds the client's output ring full, is dropped and
+ * counted (telemetry is best effort, never a stall). */
 #define TELEMETRY_TOPIC_MAX 96
-#define TELEMETRY_MSG_MAX   384
+#define TELEMETRY_MSG_MAX   512
 
 /* ---- Logging ---------------------------------------------------------------------- */
 

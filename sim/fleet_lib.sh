@@ -9,8 +9,8 @@
 #                       (a client picks its source address with bind/localAddress)
 #
 # Nothing touches the root namespace's routes; 127.0.0.1:<port> reaches nginx through a
-# Unix socket (fleet_forward). Source this file after sim/lib.sh's settings are not needed:
-# every function takes its settings from the variables below.
+# Unix socket (fleet_forward). Source this file; every function takes its settings from the
+# variables below (FLEET_P keeps two fleets apart: the namespaces are <FLEET_P>-*).
 
 FLEET_P=${FLEET_P:-eaf}
 FLEET_N=${FLEET_N:-3}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fleet tier: N=3 devices behind nginx with Mosquitto (sim/fleet_lib.sh), a fleet of its own
 # per run (namespaces <prefix>-*), removed on exit.
-#  1. the end-to-end suite through nginx, each file from another client address;
-#  2. tests/e2e/fleet/*.mjs: spread over devices, routing by id, failover, telemetry.
+#  1. the end-to-end suite through nginx, each file from another client address, then
+#     tests/e2e/fleet/*.mjs: spread over devices, routing by id, telemetry, failover;
+#  2. the browser pages, against a fresh fleet paced as the e2e tier paces its device.
 # FLEET_FILES="fleet_2_failover.mjs jobs_sse.mjs" runs only those files.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,7 +21,7 @@ trap 'fleet_down' EXIT
 trap 'exit 1' INT TERM
 fleet_up "$FLEET_N" || { record fleet 0 1; exit 1; }
 export EDGE_PROXIED=1 EDGE_TARGET=$(fleet_url) FLEET_RUN FLEET_N FLEET_NET FLEET_CLIENTS
-export FLEET_HUB_IP FLEET_DEV_IPS=$(for k in $(seq 0 $((FLEET_N - 1))); do printf '%s ' "$(fleet_dev_ip "$k")"; done)
+export FLEET_HUB_IP
 cl=$(fleet_cl)
 log=$(mktemp)
 # Clients pick their source address: a file run in the client namespace leaves from the

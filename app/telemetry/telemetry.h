@@ -20,7 +20,7 @@ typedef struct {
 
 /* Start publishing to the broker at broker_ip (IPv4, network byte order) and port, under
  * edgeartist/<device>/. device must stay valid (a board setting). Returns 0, or -1 when
- * the name is unusable in a topic. Reconnects by itself every TELEMETRY_RECONNECT_MS. */
+ * the name is unusable in a topic. Reconnects by itself every TELEMETRY_HEALTH_MS. */
 int telemetry_start(uint32_t broker_ip, uint16_t port, const char *device, uint8_t fleet_index);
 
 /* Is telemetry configured at all? */

@@ -44,13 +44,17 @@ test('a device killed mid-job: device_lost within 5 s, 502 over REST, new jobs e
   // An unmodified EventSource streaming a job when the device dies: nginx ends the silent
   // stream after its 20 s read timeout, EventSource reconnects, and nginx answers the event.
   const plain = new EventSource(`${TARGET}/api/jobs/${ids[3]}/events`);
+  let plainHeard;
+  const plainStreaming = new Promise((r) => (plainHeard = r));
   const plainLost = new Promise((resolve) => {
     plain.onmessage = (e) => {
       const m = JSON.parse(e.data);
+      if (m.type === 'generation_queued') plainHeard(); // streaming from the device itself
       if (m.type === 'generation_error') { plain.close(); resolve({ m, t: Date.now() }); }
     };
   });
   t.after(() => plain.close());
+  await Promise.race([plainStreaming, new Promise((_, rej) => setTimeout(() => rej(new Error('EventSource: no event in 5 s')), 5000))]);
   // Followers from the job's own address and from others, over both transports.
   const followers = [
     follow(a, ids[0], 'ws', { onEvent }),
