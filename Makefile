@@ -29,7 +29,7 @@ LWIP_SRC := $(addprefix $(LWIP_DIR)/core/,init.c def.c inet_chksum.c ip.c mem.c 
               pbuf.c stats.c sys.c altcp.c altcp_alloc.c altcp_tcp.c tcp.c tcp_in.c tcp_out.c \
               timeouts.c udp.c) \
             $(addprefix $(LWIP_DIR)/core/ipv4/,acd.c dhcp.c etharp.c icmp.c ip4.c ip4_addr.c ip4_frag.c) \
-            $(LWIP_DIR)/netif/ethernet.c
+            $(LWIP_DIR)/netif/ethernet.c $(LWIP_DIR)/apps/mqtt/mqtt.c
 MBEDTLS_SRC := $(wildcard $(TP)/mbedtls/library/*.c)
 MBEDTLS_SRC := $(filter-out %/net_sockets.c %/psa_its_file.c %/entropy_poll.c %/timing.c,$(MBEDTLS_SRC))
 CJSON_SRC := $(TP)/cjson/cJSON.c
@@ -79,7 +79,7 @@ OBJ     := $(OWN_OBJ) $(TP_OBJ)
 
 
 .DEFAULT_GOAL := all
-.PHONY: all deps run test test-unit test-e2e check-heap size bench clean help model \
+.PHONY: all deps run fleet test test-unit test-e2e check-heap size bench clean help model \
         compile_commands.json fuzz qemu test-target valgrind soak fuzz-long
 
 all: $(BUILD)/$(FIRMWARE)
@@ -113,6 +113,12 @@ include model/model.mk
 run: deps
 	$(Q)$(MAKE) --no-print-directory BOARD=linux all
 	$(Q)bash sim/run.sh
+
+# N devices behind nginx with a Mosquitto broker: http://127.0.0.1:8090/ (sim/fleet.sh).
+N ?= 3
+fleet: deps
+	$(Q)$(MAKE) --no-print-directory BOARD=linux all
+	$(Q)N=$(N) bash sim/fleet.sh
 
 test:
 	$(Q)bash tests/run_all.sh

@@ -326,6 +326,30 @@
 /* Server-Sent Events comment heartbeat. No RAM. */
 #define SSE_HEARTBEAT_MS 15000
 
+/* ---- Fleet telemetry (MQTT, off unless the board is given a broker) ---------------- */
+
+/* lwIP's MQTT client (src/apps/mqtt) in one static mqtt_client_t: its output ring
+ * (MQTT_OUTPUT_RINGBUF_SIZE in port/lwipopts.h, 1 KB), a 128 B receive header buffer and 4
+ * in-flight request records, ~1.2 KB; plus one TCP PCB and altcp wrapper (~0.2 KB) and the
+ * telemetry module's topic and message buffers below. `make size` shows lwip-mqtt and
+ * app/telemetry separately. */
+
+/* MQTT keep-alive, seconds: the broker declares a silent device dead (and publishes its
+ * last will) after 1.5 x this. The client's timer ticks every MQTT_CYCLIC_TIMER_INTERVAL
+ * (1 s, port/lwipopts.h). */
+#define TELEMETRY_KEEPALIVE_S 2
+
+/* Health is published this often, and a lost broker retried as often (one timer). */
+#define TELEMETRY_HEALTH_MS 2000
+
+/* Topics (two of 96 B: the current one and the status/will topic) and one rendered message
+ * (512 B; lifecycle records are ~200 B, health ~270 B and ~400 B at worst): ~0.8 KB with
+ * the will and the client id.
+ * A message that does not fit, or finds the client's output ring full, is dropped and
+ * counted (telemetry is best effort, never a stall). */
+#define TELEMETRY_TOPIC_MAX 96
+#define TELEMETRY_MSG_MAX   512
+
 /* ---- Logging ---------------------------------------------------------------------- */
 
 /* One formatted log line (static buffer, shared). */

@@ -2,6 +2,8 @@
  * generation, pushes pending events, then sleeps only if nothing is left to do. */
 #include "app/app.h"
 
+#include <string.h>
+
 #include "app/board.h"
 #include "app/api/router.h"
 #include "app/http/server.h"
@@ -10,10 +12,32 @@
 #include "app/jobs/subs.h"
 #include "app/log.h"
 #include "app/sio/sio_http.h"
+#include "app/telemetry/telemetry.h"
 #include "lwip/init.h"
 #include "lwip/timeouts.h"
 
 static app_config_t config;
+static char default_name[8]; /* "edge" + up to 3 digits */
+
+uint8_t app_fleet_index(void)
+{
+    return config.fleet_index;
+}
+
+/* The name given, or "edge<fleet index>" (also before app_init, for reports). */
+const char *app_device_name(void)
+{
+    if (config.device_name) return config.device_name;
+    unsigned n = config.fleet_index;
+    char *p = default_name;
+    memcpy(p, "edge", 4);
+    p += 4;
+    if (n >= 100) *p++ = (char)('0' + n / 100);
+    if (n >= 10) *p++ = (char)('0' + n / 10 % 10);
+    *p++ = (char)('0' + n % 10);
+    *p = 0;
+    return default_name;
+}
 
 void app_init(const app_config_t *cfg)
 {
@@ -23,6 +47,7 @@ void app_init(const app_config_t *cfg)
     conn_init();
     http_server_init();
     jobs_init();
+    jobs_set_fleet_index(config.fleet_index);
     subs_init();
     sio_http_init();
 }
@@ -34,6 +59,10 @@ void app_set_wall_clock(uint64_t unix_ms)
 
 int app_start(void)
 {
+    /* Telemetry is best effort: a bad setting is logged, and the device serves on. */
+    if (config.mqtt_ip &&
+        telemetry_start(config.mqtt_ip, config.mqtt_port, app_device_name(), config.fleet_index))
+        LOGE("telemetry: device name '%s' cannot be used in a topic", app_device_name());
     /* The HTTP server is handed its request handler here: app/http knows no handler. */
     return http_server_start(config.http_port, api_dispatch, NULL);
 }

@@ -82,9 +82,9 @@ def per_sub(path):
     for l in open(path):
         f = l.split()
         if len(f) == 4: size[f[3]] = int(f[1], 16)
-    # PCB pools hold MAX_CONNS + 4 entries (+3 listening for altcp): per entry.
+    # PCB pools hold MAX_CONNS + 5 entries (4 spares, 1 MQTT; +3 listening for altcp): per entry.
     parts = [size['subs'] // maxs, size['conns'] // maxc,
-             size['memp_memory_TCP_PCB_base'] // (maxc + 4), size['memp_memory_ALTCP_PCB_base'] // (maxc + 7)]
+             size['memp_memory_TCP_PCB_base'] // (maxc + 5), size['memp_memory_ALTCP_PCB_base'] // (maxc + 8)]
     return sum(parts), parts
 host, mps = per_sub(out + '.host'), per_sub(out + '.mps')
 print(f"\nEvent delivery latency, step boundary -> arrival at the client (us); {jobs} jobs x {steps} steps per row")

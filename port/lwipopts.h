@@ -53,11 +53,13 @@
 #define TCP_QUEUE_OOSEQ                                                1
 
 /* One PCB per served connection plus the half-open ones the SYN guard keeps (which also let
- * connections past MAX_CONNS be accepted, answered 503 and closed): ~200 B each. */
-#define MEMP_NUM_TCP_PCB        (MAX_CONNS + SYN_HALF_OPEN_MAX)
+ * connections past MAX_CONNS be accepted, answered 503 and closed), and the MQTT client's
+ * (fleet telemetry): ~200 B each. */
+#define MEMP_NUM_TCP_PCB        (MAX_CONNS + SYN_HALF_OPEN_MAX + 1)
 #define MEMP_NUM_TCP_PCB_LISTEN 3
-/* lwIP's own timers plus one: the job pacing's wake-up (app/jobs/jobs.c), ~20 B. */
-#define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
+/* lwIP's own timers plus three, ~20 B each: the job pacing's wake-up (app/jobs/jobs.c), the
+ * MQTT client's cyclic timer and telemetry's one timer (app/telemetry). */
+#define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 3)
 /* altcp wrappers: one per TCP PCB, listeners included. */
 #define MEMP_NUM_ALTCP_PCB (MEMP_NUM_TCP_PCB + MEMP_NUM_TCP_PCB_LISTEN)
 /* Queued TCP segments, shared by all connections: ~32 B each. */
@@ -71,6 +73,13 @@
 /* Receive pbufs: 16 x ~1.5 KB = 24 KB. Frames beyond this are dropped by the driver and
  * counted; TCP retransmits them. */
 #define PBUF_POOL_SIZE 16
+
+/* ---- MQTT client (fleet telemetry, app/telemetry) --------------------------------- */
+/* Output ring for queued publishes: 1 KB (a burst of four jobs' lifecycle messages). */
+#define MQTT_OUTPUT_RINGBUF_SIZE 1024
+/* The client's timer in seconds: keep-alive and request timeouts at 1 s granularity, so
+ * that a 2 s keep-alive (TELEMETRY_KEEPALIVE_S) is honoured. */
+#define MQTT_CYCLIC_TIMER_INTERVAL 1
 
 #define ARP_TABLE_SIZE                8
 #define ARP_QUEUEING                  1

@@ -15,7 +15,7 @@ cd "$root" || { echo "check-layers: no tree at $root"; exit 1; }
 RULES='
 app/      SYSTEM                              app/ talks to the world only through app/board.h and lwIP
 app/gen/  ^app/(http|ws|api|jobs|stream|sio)/ the generator knows nothing of the network, jobs or API
-app/jobs/ ^app/(http|ws|api|stream|sio)/      jobs never learn about a transport
+app/jobs/ ^app/(http|ws|api|stream|sio|telemetry)/ jobs never learn about a transport (nor telemetry: it observes them)
 app/http/ ^app/(api|stream|sio)/              the server is handed its handler, it does not call the API
 app/net/  ^app/(http|ws|api|jobs|stream|sio)/ the connection core knows no protocol above it
 app/ws/   ^app/(api|jobs|stream|sio)/         the framer knows nothing above it

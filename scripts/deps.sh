@@ -14,9 +14,10 @@ PKGS=(build-essential dpkg-dev clang lld llvm libclang-rt-14-dev libcmocka-dev z
       gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
       iproute2 iputils-ping socat curl wrk pngcheck python3-pil python3-numpy
       python3-websockets python3-socketio python3-aiohttp valgrind
-      python3-torch python3-pytest python3-matplotlib nginx # nginx: bench/download_bench.sh
+      python3-torch python3-pytest python3-matplotlib
       chromium # chromium: the Playwright page tests (tests/e2e/pages_*.mjs)
-      vde2 vdeplug vde-wirefilter hping3) # the fault lab: sim/link.sh, tests/faults
+      vde2 vdeplug vde-wirefilter hping3 # the fault lab: sim/link.sh, tests/faults
+      nginx mosquitto mosquitto-clients) # the fleet tier and bench/download_bench.sh
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -15,7 +15,7 @@ for b in $boards; do
     NR > 1 {
       f = $6; sub("^build/[^/]+/", "", f)
       n = split(f, p, "/")
-      if (p[1] == "third_party") m = p[2]
+      if (p[1] == "third_party") m = (f ~ /\/apps\/mqtt\//) ? "lwip-mqtt" : p[2]
       else if (p[1] == "build" && p[2] == "gen") m = "web assets (gen)"
       else if (p[1] == "app" && n > 2) m = p[1] "/" p[2]
       else m = p[1]

@@ -8,7 +8,7 @@ export RESULTS="$top/build/test-results.txt"
 mkdir -p build
 : >"$RESULTS"
 . tests/lib.sh
-TIERS=${TIERS:-"unit static fuzz model gen e2e faults san qemu"}
+TIERS=${TIERS:-"unit static fuzz model gen e2e faults san fleet qemu"}
 
 bash scripts/deps.sh || { record deps 0 1; }
 for tier in $TIERS; do

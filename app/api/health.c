@@ -11,6 +11,7 @@
 #include "app/jobs/subs.h"
 #include "app/sio/sio.h"
 #include "app/util/sink.h"
+#include "app/telemetry/telemetry.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
 #include "port/json_arena.h"
@@ -114,6 +115,20 @@ static void render(sink_t *s)
     num(s, ",", "recovered", so->recovered);
     num(s, ",", "refused", so->refused);
     num(s, ",", "malformed", so->malformed);
+
+    const telemetry_stats_t *ts = telemetry_stats();
+    sink_str(s, "},\"fleet\":");
+    num(s, "{", "index", app_fleet_index());
+    sink_str(s, ",\"device\":");
+    sink_json_str(s, app_device_name());
+    sink_str(s, ",\"telemetry\":{\"enabled\":");
+    sink_str(s, telemetry_enabled() ? "true" : "false");
+    sink_str(s, ",\"connected\":");
+    sink_str(s, ts->connected ? "true" : "false");
+    num(s, ",", "connects", ts->connects);
+    num(s, ",", "published", ts->published);
+    num(s, ",", "dropped", ts->dropped);
+    sink_str(s, "}");
 
     sink_str(s, "},\"network\":");
     num(s, "{", "frames_in", ns.frames_in);

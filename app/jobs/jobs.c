@@ -19,6 +19,8 @@ static jobs_stats_t stats;
 static uint32_t next_seq = 1;
 static job_t *running;
 static uint64_t wall_base; /* Unix ms at board_now_ms() == 0, or 0 if unknown */
+static uint8_t fleet_index;
+static jobs_observer_fn observer;
 
 /* Finished images: RGB, owned by the job whose index is in owner (-1 free). */
 static uint8_t images[JOB_IMAGE_SLOTS][GEN_RGB_SIZE];
@@ -48,6 +50,16 @@ void jobs_init(void)
     running = NULL;
     preview_cur = -1;
     preview_job = NULL;
+}
+
+void jobs_set_fleet_index(uint8_t index)
+{
+    fleet_index = index;
+}
+
+void jobs_set_observer(jobs_observer_fn fn)
+{
+    observer = fn;
 }
 
 void jobs_set_wall_clock(uint64_t unix_ms_now)
@@ -141,6 +153,7 @@ static void emit(job_t *j, uint8_t type, uint8_t code, uint16_t a, uint16_t b)
     ev->b = b;
     ev->pad = 0;
     stats.events++;
+    if (observer) observer(j, ev);
 }
 
 uint32_t jobs_first_event(const job_t *j)
@@ -294,6 +307,7 @@ job_t *jobs_submit(const gen_request_t *req, uint8_t num_images, int warmup)
     j->gen = gen;
     memset(j->image_slot, -1, sizeof j->image_slot);
     if (rng_bytes(j->id, sizeof j->id) != 0) return NULL;
+    j->id[0] = fleet_index; /* where the job lives, for a proxy in front of a fleet */
     hex_id(j);
     j->req = *req;
     j->num_images = num_images ? num_images : 1;

@@ -135,6 +135,16 @@ const char *jobs_state_name(const job_t *j);
 /* Name of an error code on the wire ("cancelled", ...). */
 const char *jobs_error_name(job_error_t e);
 
+/* The device's place in a fleet (0-255, 0 alone): the first byte of every session id, so
+ * that a proxy in front of several devices can route a request for a job by its id alone
+ * (nginx reads the first two hex digits; see sim/fleet.sh). Set once at start. */
+void jobs_set_fleet_index(uint8_t index);
+
+/* One observer of the jobs' lifecycle (telemetry): called for every event a job emits, right
+ * after it is logged. The jobs module knows nothing of what it does; NULL removes it. */
+typedef void (*jobs_observer_fn)(const job_t *j, const job_event_t *ev);
+void jobs_set_observer(jobs_observer_fn fn);
+
 /* Set by the board at start when it knows the wall-clock time (Unix ms). */
 void jobs_set_wall_clock(uint64_t unix_ms_now);
 uint64_t jobs_wall_ms(uint32_t board_ms);

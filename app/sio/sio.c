@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "app/api/gen_request.h"
+#include "app/app.h"
 #include "app/gen/gen.h"
 #include "app/jobs/subs.h"
 #include "app/sio/sio_packet.h"
@@ -45,9 +46,14 @@ void sio_counts(int *polling, int *websocket, int *dropped)
 
 static void new_id(char out_id[EIO_SID_LEN + 1])
 {
+    static const char hex[] = "0123456789abcdef";
     uint8_t r[15];
     if (rng_bytes(r, sizeof r) != 0) memset(r, 0, sizeof r); /* stub boards: still unique */
     eio_make_sid(r, out_id);
+    /* The first two characters name the device in a fleet, as a job id's first byte does, so
+     * that a proxy routes ?sid= to it (hex digits are base64url too; 108 random bits stay). */
+    out_id[0] = hex[app_fleet_index() >> 4];
+    out_id[1] = hex[app_fleet_index() & 15];
 }
 
 static void new_uuid(char u[SIO_USER_ID_LEN + 1])

@@ -127,6 +127,10 @@ static void usage(FILE *f)
                "  --log-level L     error, warn, info (default) or debug\n"
                "  --pace-ms N       every generation step takes at least N ms (default 0: as\n"
                "                    fast as the host goes; for demos and tests)\n"
+               "  --fleet-index N   place in a fleet, 0-255 (default 0): first byte of job ids\n"
+               "  --mqtt IP[:PORT]  publish fleet telemetry to this MQTT broker (default off;\n"
+               "                    port 1883)\n"
+               "  --name NAME       device name in telemetry topics (default edge<fleet index>)\n"
                "  --generate PROMPT one image offline, no network (see cli_generate.c)\n"
                "  --help            this text\n");
 }
@@ -138,6 +142,31 @@ static int parse_mac(const char *s, uint8_t mac[6])
         return -1;
     for (int i = 0; i < 6; i++)
         mac[i] = (uint8_t)v[i];
+    return 0;
+}
+
+/* "A.B.C.D" or "A.B.C.D:PORT" into the config's broker address and port. */
+static int parse_broker(const char *s, app_config_t *cfg)
+{
+    char ip[16];
+    const char *colon = strchr(s, ':');
+    size_t n = colon ? (size_t)(colon - s) : strlen(s);
+    if (n == 0 || n >= sizeof ip) return -1;
+    memcpy(ip, s, n);
+    ip[n] = 0;
+    int dots = 0;
+    for (size_t i = 0; i < n; i++)
+        dots += ip[i] == '.';
+    ip4_addr_t a; /* four dotted numbers only: aton's short forms ("1.2.3") are a typo here */
+    if (dots != 3 || !ip4addr_aton(ip, &a) || ip4_addr_isany_val(a)) return -1;
+    cfg->mqtt_ip = ip4_addr_get_u32(&a);
+    cfg->mqtt_port = 1883;
+    if (colon) {
+        char *end;
+        long p = strtol(colon + 1, &end, 10);
+        if (*end || end == colon + 1 || p < 1 || p > 65535) return -1;
+        cfg->mqtt_port = (uint16_t)p;
+    }
     return 0;
 }
 
@@ -153,13 +182,33 @@ int main(int argc, char **argv)
     const char *ip = "192.168.7.2", *mask = "255.255.255.0", *gw = "192.168.7.1";
     app_config_t cfg = {.http_port = 80};
     uint32_t pace = 0;
-    enum { O_TAP = 1, O_IP, O_MASK, O_GW, O_MAC, O_PORT, O_LOG, O_PACE, O_HELP };
-    static const struct option opts[] = {
-        {"tap", required_argument, 0, O_TAP},       {"ip", required_argument, 0, O_IP},
-        {"netmask", required_argument, 0, O_MASK},  {"gateway", required_argument, 0, O_GW},
-        {"mac", required_argument, 0, O_MAC},       {"http-port", required_argument, 0, O_PORT},
-        {"log-level", required_argument, 0, O_LOG}, {"pace-ms", required_argument, 0, O_PACE},
-        {"help", no_argument, 0, O_HELP},           {0, 0, 0, 0}};
+    enum {
+        O_TAP = 1,
+        O_IP,
+        O_MASK,
+        O_GW,
+        O_MAC,
+        O_PORT,
+        O_LOG,
+        O_PACE,
+        O_FLEET,
+        O_MQTT,
+        O_NAME,
+        O_HELP
+    };
+    static const struct option opts[] = {{"tap", required_argument, 0, O_TAP},
+                                         {"ip", required_argument, 0, O_IP},
+                                         {"netmask", required_argument, 0, O_MASK},
+                                         {"gateway", required_argument, 0, O_GW},
+                                         {"mac", required_argument, 0, O_MAC},
+                                         {"http-port", required_argument, 0, O_PORT},
+                                         {"log-level", required_argument, 0, O_LOG},
+                                         {"pace-ms", required_argument, 0, O_PACE},
+                                         {"fleet-index", required_argument, 0, O_FLEET},
+                                         {"mqtt", required_argument, 0, O_MQTT},
+                                         {"name", required_argument, 0, O_NAME},
+                                         {"help", no_argument, 0, O_HELP},
+                                         {0, 0, 0, 0}};
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--generate") == 0) return cli_generate(argc, argv);
     int c;
@@ -209,6 +258,33 @@ int main(int argc, char **argv)
             pace = (uint32_t)ms;
             break;
         }
+        case O_FLEET: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || end == optarg || n < 0 || n > 255) {
+                fprintf(stderr, "edgeartist: bad --fleet-index '%s' (0-255)\n", optarg);
+                return 2;
+            }
+            cfg.fleet_index = (uint8_t)n;
+            break;
+        }
+        case O_MQTT:
+            if (parse_broker(optarg, &cfg) != 0) {
+                fprintf(stderr, "edgeartist: bad --mqtt '%s' (IP or IP:PORT)\n", optarg);
+                return 2;
+            }
+            break;
+        case O_NAME:
+            /* A topic level and a JSON string as it is: letters, digits, '-', '_', '.'. */
+            if (!*optarg || strlen(optarg) > 32 ||
+                optarg[strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789-_.")]) {
+                fprintf(stderr, "edgeartist: bad --name '%s' (1-32 of A-Z a-z 0-9 - _ .)\n",
+                        optarg);
+                return 2;
+            }
+            cfg.device_name = optarg;
+            break;
         case O_HELP:
             usage(stdout);
             return 0;

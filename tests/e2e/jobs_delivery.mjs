@@ -8,6 +8,7 @@ import {
   SLOW, submit, openWs, collect, closeWs, assertFullSequence, canon, openSse, health,
   waitConnections, waitIdle, assertDataUrlPng, smallRcvbuf, sleep, previewsShown,
 } from './lib/jobs.mjs';
+import { PROXIED } from './target.mjs';
 
 // Every client a test opens is closed when it ends, also when it fails.
 function track(t) {
@@ -35,7 +36,8 @@ test('a reader that stops for 5 s during a 50-step job with previews gets every 
   await sleep(5000);
   const h = await health();
   assert.equal(h.jobs.running, 0, 'the job ran to the end while the reader slept');
-  if (small) assert.ok(h.subscribers.active >= 1, 'the paused subscription waits for its window');
+  // Behind a proxy, the proxy's buffers take what the paused reader does not.
+  if (small && !PROXIED) assert.ok(h.subscribers.active >= 1, 'the paused subscription waits for its window');
   else t.diagnostic('receive buffer not reduced: the kernel may have absorbed the whole job');
   slow._socket.resume();
   small?.();
@@ -61,7 +63,7 @@ test('a paused SSE reader resumes with every event too', async (t) => {
   const st = keep(openSse(`/api/jobs/${sid}/events`));
   st.sock.pause();
   await sleep(3000);
-  if (small) assert.ok((await health()).subscribers.active >= 1, 'the paused stream waits');
+  if (small && !PROXIED) assert.ok((await health()).subscribers.active >= 1, 'the paused stream waits');
   small?.();
   st.sock.resume();
   await st.done();

@@ -9,6 +9,7 @@ import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import crypto from 'node:crypto';
+import { PROXIED } from './target.mjs';
 
 const TARGET = new URL(process.env.EDGE_TARGET || 'http://127.0.0.1:8080');
 const HOST = TARGET.hostname;
@@ -213,9 +214,9 @@ function checkBinaryEcho(m, sent) {
 }
 
 // A case: open, greet, run body, and make sure the connection ends cleanly.
-function kase(name, body) {
+function kase(name, body, { skip = false } = {}) {
   cases++;
-  test(name, { timeout: 30000 }, async () => {
+  test(name, { timeout: 30000, skip }, async () => {
     const c = await Raw.open();
     try {
       assert.equal(c.status, 101, c.head);
@@ -617,7 +618,9 @@ describe('7 close handling', { concurrency: CONCURRENCY }, () => {
     assert.equal(f.op, CLOSE);
     assert.equal(closeCode(f), 1001);
     await c.expectTcpClose();
-  });
+    // nginx ends an upgraded tunnel once one side has half-closed and its bytes are passed
+    // on, so the device's answer may never reach the client: a proxy's doing, not the device's.
+  }, { skip: PROXIED && 'behind a proxy: nginx does not carry a half-closed WebSocket' });
 });
 
 // ---- 9 limits -------------------------------------------------------------------------
