@@ -53,8 +53,8 @@
  * be accepted, answered 503 and closed while earlier refusals finish closing: ~200 B each. */
 #define MEMP_NUM_TCP_PCB        (MAX_CONNS + 4)
 #define MEMP_NUM_TCP_PCB_LISTEN 3
-/* altcp wrappers: one per TCP PCB, listeners included. */
-#define MEMP_NUM_ALTCP_PCB (MEMP_NUM_TCP_PCB + MEMP_NUM_TCP_PCB_LISTEN)
+/* altcp wrappers: one per TCP PCB, listeners included, and one more per TLS connection. */
+#define MEMP_NUM_ALTCP_PCB (MEMP_NUM_TCP_PCB + MEMP_NUM_TCP_PCB_LISTEN + TLS_CONNS)
 /* Queued TCP segments, shared by all connections: ~32 B each. */
 #define MEMP_NUM_TCP_SEG   (4 * MAX_CONNS + 16)
 #define MEMP_NUM_PBUF      32 /* PBUF_ROM/REF headers (~32 B each) */

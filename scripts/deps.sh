@@ -14,7 +14,8 @@ PKGS=(build-essential dpkg-dev clang lld llvm libclang-rt-14-dev libcmocka-dev z
       gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
       iproute2 iputils-ping socat curl wrk pngcheck python3-pil python3-numpy
       python3-websockets python3-socketio python3-aiohttp valgrind
-      python3-torch python3-pytest python3-matplotlib)
+      python3-torch python3-pytest python3-matplotlib
+      openssl testssl.sh nginx libnss3-tools)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -10,14 +10,17 @@ export SIM_NS=${SIM_NS:-eatest$$} SIM_TAP=eatap0
 P=0; F=0
 sim_device_up || { record e2e 0 1; exit 1; }
 export EDGE_TARGET="http://$SIM_DEV_IP:80"
+# HTTPS on the same device, its certificate signed by the local CA of `make certs`.
+export EDGE_TLS_TARGET="https://$SIM_DEV_IP:443" EDGE_CA="$top/build/certs/ca.crt"
+export NODE_EXTRA_CA_CERTS="$EDGE_CA"
 log=$(mktemp)
 inns() { ip netns exec "$SIM_NS" "$@"; }
 
-# E2E_FILES (space-separated paths or globs) runs only those files; default: every file.
+# E2E_FILES (space-separated names in tests/e2e, paths or globs) runs only those files.
 want() { # file -> true when E2E_FILES selects it
   [ -z "${E2E_FILES:-}" ] && return 0
   local w
-  for w in $E2E_FILES; do case $f in $w) return 0 ;; esac; done
+  for w in $E2E_FILES; do case $f in $w | tests/e2e/$w) return 0 ;; esac; done
   return 1
 }
 # node's test runner, TAP output, one file at a time so that a slow file cannot hide another.

@@ -10,6 +10,7 @@
 #include "app/jobs/subs.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
+#include "port/altcp_tls3.h"
 #include "port/json_arena.h"
 
 typedef struct {
@@ -75,6 +76,27 @@ void api_health(conn_t *c, const http_request_t *req, const uint8_t *body, size_
            "\"dropped_out\":%lu},",
            (unsigned long)ns.frames_in, (unsigned long)ns.frames_out, (unsigned long)ns.dropped_in,
            (unsigned long)ns.dropped_out);
+    const tls3_stats_t *ts = tls3_stats();
+    APPEND("\"tls\":{\"enabled\":%s,\"sessions\":%lu,\"sessions_peak\":%lu,\"max\":%d,"
+           "\"handshakes\":%lu,\"handshakes_peak\":%lu,\"handshakes_max\":%d,"
+           "\"waiting\":%lu,\"completed\":%lu,\"resumed\":%lu,\"failed\":%lu,"
+           "\"timeouts\":%lu,\"refused\":%lu,\"alerts_in\":%lu,\"errors\":%lu,"
+           "\"last_full_ms\":%lu,\"last_resumed_ms\":%lu,\"full_work_us\":%lu,"
+           "\"resumed_work_us\":%lu,\"full_work_min_us\":%lu,\"resumed_work_min_us\":%lu,"
+           "\"longest_step_us\":%lu,"
+           "\"heap\":{\"used\":%lu,\"peak\":%lu,\"size\":%lu,\"baseline\":%lu}},",
+           tls3_ready() ? "true" : "false", (unsigned long)ts->sessions,
+           (unsigned long)ts->sessions_peak, MAX_TLS, (unsigned long)ts->handshakes,
+           (unsigned long)ts->handshakes_peak, TLS_HANDSHAKES_MAX,
+           (unsigned long)ts->handshakes_waiting, (unsigned long)ts->completed,
+           (unsigned long)ts->resumed, (unsigned long)ts->failed, (unsigned long)ts->timeouts,
+           (unsigned long)ts->refused, (unsigned long)ts->alerts_in, (unsigned long)ts->errors,
+           (unsigned long)ts->full_ms_last, (unsigned long)ts->resumed_ms_last,
+           (unsigned long)ts->full_cpu_us, (unsigned long)ts->resumed_cpu_us,
+           (unsigned long)ts->full_cpu_min_us, (unsigned long)ts->resumed_cpu_min_us,
+           (unsigned long)ts->step_max_us, (unsigned long)ts->heap_used,
+           (unsigned long)ts->heap_peak, (unsigned long)ts->heap_size,
+           (unsigned long)ts->heap_baseline);
     APPEND("\"memory\":{");
     n += format_pool(out + n, cap - n, "lwip_heap", lwip_stats.mem.used, lwip_stats.mem.max,
                      lwip_stats.mem.avail, lwip_stats.mem.err);

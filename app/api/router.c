@@ -1,8 +1,34 @@
 #include "app/api/router.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "app/api/handlers.h"
+#include "port/altcp_tls3.h"
+
+/* Board setting: plain HTTP answers 308 to the same URL over HTTPS (0: off). */
+static uint16_t redirect_port;
+
+void api_set_https_redirect(uint16_t https_port)
+{
+    redirect_port = https_port;
+}
+
+/* 308 keeps the method and body, so a POST is repeated over HTTPS, not turned into a GET. */
+static void redirect_https(conn_t *c, const http_request_t *req)
+{
+    char host[sizeof req->host];
+    size_t i = 0;
+    for (; req->host[i] && req->host[i] != ':' && i + 1 < sizeof host; i++)
+        host[i] = req->host[i];
+    host[i] = '\0';
+    if (!host[0]) memcpy(host, "edgeartist", sizeof "edgeartist");
+    char port[8] = "";
+    if (redirect_port != 443) snprintf(port, sizeof port, ":%u", (unsigned)redirect_port);
+    char hdr[sizeof host + sizeof port + HTTP_TARGET_MAX + 32];
+    snprintf(hdr, sizeof hdr, "Location: https://%s%s%s\r\n", host, port, req->target);
+    http_reply_error(c, 308, "use_https", NULL, "this device serves HTTPS", hdr);
+}
 
 typedef struct {
     uint8_t method;
@@ -50,6 +76,10 @@ static const char *method_name(uint8_t m)
 
 void api_dispatch(conn_t *c, const http_request_t *req, const uint8_t *body, size_t body_len)
 {
+    if (redirect_port && !tls3_is_tls(c->pcb)) {
+        redirect_https(c, req);
+        return;
+    }
     size_t plen = http_target_path_len(req->target);
     uint8_t method = req->method == HTTP_M_HEAD ? HTTP_M_GET : req->method;
     char allow[64] = "";

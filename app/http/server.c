@@ -19,11 +19,13 @@
 #include "lwip/pbuf.h"
 #include "lwip/stats.h"
 #include "lwip/tcp.h"
+#include "port/altcp_tls3.h"
 
 static conn_t conns[MAX_CONNS];
 /* An altcp listener: lwIP 2.2's altcp_tcp_accept ignores the NULL PCB that tcp_listen_input
  * reports when no PCB is free (2.1 dereferenced it, so this was a raw TCP listener then). */
 static struct altcp_pcb *listener;
+static struct altcp_pcb *listener_tls; /* HTTPS: accepted PCBs are wrapped by port/altcp_tls3 */
 static http_server_stats_t stats;
 
 /* Request bodies, and responses that TCP could not take at once, borrow these. */
@@ -676,6 +678,41 @@ int http_server_start(uint16_t port)
     return 0;
 }
 
+/* HTTPS: the same connection table and handlers; only the accepted PCB differs, wrapped in
+ * TLS before on_accept sees it. With no TLS session or memory free, the TCP connection is
+ * closed at once: plain connections are not affected. */
+static err_t on_accept_tls(void *arg, struct altcp_pcb *pcb, err_t err)
+{
+    if (err != ERR_OK || pcb == NULL) return on_accept(arg, pcb, err);
+    struct altcp_pcb *tls = tls3_wrap(pcb);
+    if (!tls) {
+        stats.refused++;
+        LOGW("https: no TLS session free, refusing");
+        if (altcp_close(pcb) != ERR_OK) {
+            altcp_abort(pcb);
+            return ERR_ABRT;
+        }
+        return ERR_OK;
+    }
+    on_accept(arg, tls, ERR_OK);
+    return ERR_OK;
+}
+
+int http_server_start_tls(uint16_t port)
+{
+    if (!tls3_ready()) return -1;
+    struct altcp_pcb *pcb = altcp_tcp_new_ip_type(IPADDR_TYPE_V4);
+    if (!pcb || altcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK) {
+        LOGE("https: cannot bind port %u", port);
+        if (pcb) altcp_close(pcb);
+        return -1;
+    }
+    listener_tls = altcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG);
+    if (!listener_tls) return -1;
+    altcp_accept(listener_tls, on_accept_tls);
+    return 0;
+}
+
 void http_server_stop(void)
 {
     for (int i = 0; i < MAX_CONNS; i++)
@@ -684,11 +721,15 @@ void http_server_stop(void)
         altcp_close(listener);
         listener = NULL;
     }
+    if (listener_tls) {
+        altcp_close(listener_tls);
+        listener_tls = NULL;
+    }
 }
 
 int http_server_poll(uint32_t now)
 {
-    int busy = 0;
+    int busy = tls3_poll(now); /* before the table: TLS may hand input to a connection */
     for (int i = 0; i < MAX_CONNS; i++) {
         conn_t *c = &conns[i];
         if (c->mode == CONN_FREE) continue;

@@ -69,6 +69,8 @@ typedef struct {
 
 void http_server_init(void);
 int http_server_start(uint16_t port);
+/* HTTPS on port, through port/altcp_tls3 (tls3_init first). Returns 0 on success. */
+int http_server_start_tls(uint16_t port);
 void http_server_stop(void);
 
 /* Timeouts, deferred work and protocol ticks; returns non-zero if work is pending. */

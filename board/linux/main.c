@@ -14,6 +14,9 @@
 
 #include "app/app.h"
 #include "app/board.h"
+#include "app/api/router.h"
+#include "app/config.h"
+#include "app/http/server.h"
 #include "app/log.h"
 #include "drivers/tapif/tapif.h"
 #include "lwip/dhcp.h"
@@ -21,6 +24,8 @@
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "netif/ethernet.h"
+#include "port/altcp_tls3.h"
+#include "port/identity.h"
 
 int cli_generate(int argc, char **argv); /* cli_generate.c: --generate, no network */
 
@@ -123,6 +128,7 @@ static void usage(FILE *f)
                "  --gateway G       (default 192.168.7.1)\n"
                "  --mac XX:..:XX    (default 02:00:5e:00:07:02)\n"
                "  --http-port N     (default 80)\n"
+               "  --redirect-https  answer plain HTTP with 308 to HTTPS (default off)\n"
                "  --log-level L     error, warn, info (default) or debug\n"
                "  --generate PROMPT one image offline, no network (see cli_generate.c)\n"
                "  --help            this text\n");
@@ -149,16 +155,14 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     const char *ip = "192.168.7.2", *mask = "255.255.255.0", *gw = "192.168.7.1";
     app_config_t cfg = {.http_port = 80};
-    enum { O_TAP = 1, O_IP, O_MASK, O_GW, O_MAC, O_PORT, O_LOG, O_HELP };
-    static const struct option opts[] = {{"tap", required_argument, 0, O_TAP},
-                                         {"ip", required_argument, 0, O_IP},
-                                         {"netmask", required_argument, 0, O_MASK},
-                                         {"gateway", required_argument, 0, O_GW},
-                                         {"mac", required_argument, 0, O_MAC},
-                                         {"http-port", required_argument, 0, O_PORT},
-                                         {"log-level", required_argument, 0, O_LOG},
-                                         {"help", no_argument, 0, O_HELP},
-                                         {0, 0, 0, 0}};
+    int redirect_https = HTTP_REDIRECT_HTTPS;
+    enum { O_TAP = 1, O_IP, O_MASK, O_GW, O_MAC, O_PORT, O_LOG, O_REDIRECT, O_HELP };
+    static const struct option opts[] = {
+        {"tap", required_argument, 0, O_TAP},       {"ip", required_argument, 0, O_IP},
+        {"netmask", required_argument, 0, O_MASK},  {"gateway", required_argument, 0, O_GW},
+        {"mac", required_argument, 0, O_MAC},       {"http-port", required_argument, 0, O_PORT},
+        {"log-level", required_argument, 0, O_LOG}, {"redirect-https", no_argument, 0, O_REDIRECT},
+        {"help", no_argument, 0, O_HELP},           {0, 0, 0, 0}};
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--generate") == 0) return cli_generate(argc, argv);
     int c;
@@ -197,6 +201,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "edgeartist: bad --log-level '%s'\n", optarg);
                 return 2;
             }
+            break;
+        case O_REDIRECT:
+            redirect_https = 1;
             break;
         case O_HELP:
             usage(stdout);
@@ -237,6 +244,15 @@ int main(int argc, char **argv)
     if (dhcp) dhcp_start(&netif);
     if (app_start() != 0) return 1;
     LOGI("http: listening on port %u", cfg.http_port);
+    if (tls3_init(edge_identity_cert, edge_identity_cert_len, edge_identity_key,
+                  edge_identity_key_len) == 0 &&
+        http_server_start_tls(HTTPS_PORT) == 0) {
+        LOGI("https: listening on port %u", HTTPS_PORT);
+        if (redirect_https) {
+            api_set_https_redirect(HTTPS_PORT);
+            LOGI("http: redirecting to https");
+        }
+    }
     app_run();
     LOGI("edgeartist stopped");
     return 0;
