@@ -392,12 +392,13 @@ static void handshake_done(sess_t *s)
 }
 
 /* Promote waiting connections whose ClientHello is in, while sessions and handshake slots
- * are free. Calls nothing of the application: safe from anywhere. */
+ * are free. Calls nothing of the application: safe from anywhere, also for the session being
+ * pumped (its ClientHello may be what just arrived). */
 static void admit_waiting(void)
 {
     for (int i = 0; i < TLS_CONNS && st.handshakes < TLS_HANDSHAKES_MAX; i++) {
         sess_t *s = &sess[i];
-        if (s->phase != PH_WAIT || !s->rx || s->broken || s->busy) continue;
+        if (s->phase != PH_WAIT || !s->rx || s->broken) continue;
         if (!s->setup) {
             if (st.sessions >= MAX_TLS) return;
             if (sess_setup(s) != 0) {
