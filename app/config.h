@@ -60,12 +60,51 @@
 #define SYN_HALF_OPEN_MAX 8
 #endif
 
-/* Planned, not built: TLS sessions at once. Nothing uses it yet (LWIP_ALTCP_TLS is 0 in
- * port/lwipopts.h and mbedTLS is built for SHA-1, base64 and CTR-DRBG only). When HTTPS and
- * WSS land it will size mbedTLS's static heap in port/ (memory_buffer_alloc, ~36 KB a
- * session: the 80 KB TLS budget of docs/design.md for 2). */
+/* ---- TLS (port/altcp_tls3.c) ------------------------------------------------------ */
+
+/* TLS sessions at once. Each holds an mbedTLS context (~0.7 KB, static) and, in the TLS
+ * heap, its 16 KB input and 4 KB output record buffers with their transforms; during the
+ * handshake a few KB more (transcript, ECDHE and PSA keys). More TLS connections wait
+ * for one (TLS_CONNS); plain HTTP is not affected. */
 #ifndef MAX_TLS
 #define MAX_TLS 2
+#endif
+/* The static heap mbedTLS allocates from: per session ~21 KB open (16.7 KB input and 2.3 KB
+ * output buffers, transforms) and up to ~31 KB while its handshake and first ticket are in
+ * flight (measured: 3 sessions with 2 handshakes peaked at 94.4 KB), plus what is shared
+ * (the parsed certificate and key, ticket keys: 1.4 KB). 2 sessions: 68 KB. */
+#ifndef TLS_HEAP_SIZE
+#define TLS_HEAP_SIZE (MAX_TLS * 32 * 1024 + 4 * 1024)
+#endif
+/* TLS connections accepted at once: MAX_TLS with a session, the others waiting for one
+ * (a browser opens 6 at once). A waiting one holds only its TCP PCB and a slot here
+ * (sess_t, ~0.7 KB with its idle mbedTLS context). Past it, TLS connections are closed. */
+#ifndef TLS_CONNS
+#define TLS_CONNS (MAX_TLS + 8)
+#endif
+/* Handshakes running at once (each one's public-key work is the loop's longest step); more
+ * accepted connections wait, holding their ClientHello in TCP. */
+#ifndef TLS_HANDSHAKES_MAX
+#define TLS_HANDSHAKES_MAX 2
+#endif
+/* Handshake states run back to back only while a pass has spent less than this on them;
+ * the next state waits for the next pass (each ECC operation is one state). */
+#define TLS_STEP_BUDGET_US 2000u
+/* A handshake not finished this long after accept is dropped (and counted). */
+#define TLS_HANDSHAKE_TIMEOUT_MS 10000u
+/* Session tickets are valid, and their key rotates, after this long. */
+#define TLS_TICKET_LIFETIME_S 86400u
+/* Decrypted bytes the application may hold unread before no more is decrypted: the TLS
+ * counterpart of the TCP window (2 x MSS, from lwIP's heap). */
+#define TLS_RX_HOLD 2920u
+/* A board setting: plain HTTP redirects to HTTPS (308). Off by default; the host board
+ * also has --redirect-https. */
+#ifndef HTTP_REDIRECT_HTTPS
+#define HTTP_REDIRECT_HTTPS 0
+#endif
+/* The HTTPS listener's port. */
+#ifndef HTTPS_PORT
+#define HTTPS_PORT 443
 #endif
 
 /* ---- HTTP ------------------------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include "app/telemetry/telemetry.h"
 #include "lwip/init.h"
 #include "lwip/timeouts.h"
+#include "port/altcp_tls3.h"
 
 static app_config_t config;
 static char default_name[8]; /* "edge" + up to 3 digits */
@@ -64,7 +65,7 @@ int app_start(void)
         telemetry_start(config.mqtt_ip, config.mqtt_port, app_device_name(), config.fleet_index))
         LOGE("telemetry: device name '%s' cannot be used in a topic", app_device_name());
     /* The HTTP server is handed its request handler here: app/http knows no handler. */
-    return http_server_start(config.http_port, api_dispatch, NULL);
+    return http_server_start(config.http_port, api_dispatch);
 }
 
 static app_loop_stats_t loop_stats;
@@ -82,6 +83,7 @@ uint32_t app_poll_once(void)
     int busy = jobs_run_slice();       /* a bounded slice of the running generation */
     busy |= sio_http_tick();           /* Socket.IO pings and queued packets */
     busy |= subs_fanout();             /* its events, to every subscriber, this pass */
+    busy |= tls3_poll(board_now_ms()); /* handshake steps, deferred TLS work, timeouts */
     busy |= conn_poll(board_now_ms()); /* timeouts, pending output, protocol ticks */
     log_tick(board_now_ms());          /* a flood's summary line, also once it stops */
     /* The longest pass is what every client waits at worst: docs/design.md holds it to 5 ms. */

@@ -60,8 +60,8 @@
 /* lwIP's own timers plus three, ~20 B each: the job pacing's wake-up (app/jobs/jobs.c), the
  * MQTT client's cyclic timer and telemetry's one timer (app/telemetry). */
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 3)
-/* altcp wrappers: one per TCP PCB, listeners included. */
-#define MEMP_NUM_ALTCP_PCB (MEMP_NUM_TCP_PCB + MEMP_NUM_TCP_PCB_LISTEN)
+/* altcp wrappers: one per TCP PCB, listeners included, and one more per TLS connection. */
+#define MEMP_NUM_ALTCP_PCB (MEMP_NUM_TCP_PCB + MEMP_NUM_TCP_PCB_LISTEN + TLS_CONNS)
 /* Queued TCP segments, shared by all connections: ~32 B each. */
 #define MEMP_NUM_TCP_SEG   (4 * MAX_CONNS + 16)
 #define MEMP_NUM_PBUF      32 /* PBUF_ROM/REF headers (~32 B each) */

@@ -17,7 +17,8 @@ PKGS=(build-essential dpkg-dev clang lld llvm libclang-rt-14-dev libcmocka-dev z
       python3-torch python3-pytest python3-matplotlib
       chromium # chromium: the Playwright page tests (tests/e2e/pages_*.mjs)
       vde2 vdeplug vde-wirefilter hping3 # the fault lab: sim/link.sh, tests/faults
-      nginx mosquitto mosquitto-clients) # the fleet tier and bench/download_bench.sh
+      nginx mosquitto mosquitto-clients # the fleet tier, bench/download_bench.sh, bench/tls_bench.sh
+      openssl testssl.sh libnss3-tools) # make certs, the TLS tests (NSS for Chromium's CA)
 
 missing=()
 for p in "${PKGS[@]}"; do

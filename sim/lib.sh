@@ -78,18 +78,20 @@ sim_wait_http() {
   return 1
 }
 
-# Forward 127.0.0.1:$1 in the root namespace to the device's port 80, through a Unix
+# Forward 127.0.0.1:$1 in the root namespace to the device's port $2 (80), through a Unix
 # socket (a filesystem object both namespaces see), so no route into the namespace exists.
+# Pid files and socket are named after the device port, so several forwards can coexist.
 sim_forward() {
-  local port=$1
-  local sock="$SIM_RUN/http.sock"
+  local port=$1 dport=${2:-80} tag
+  tag=$([ "$dport" = 80 ] && echo http || echo "port$dport")
+  local sock="$SIM_RUN/$tag.sock"
   ip netns exec "$SIM_NS" socat "UNIX-LISTEN:$sock,fork,unlink-early" \
-    "TCP:$SIM_DEV_IP:80" >/dev/null 2>&1 &
-  echo $! >"$SIM_RUN/fwd-inner.pid"
+    "TCP:$SIM_DEV_IP:$dport" >/dev/null 2>&1 &
+  echo $! >"$SIM_RUN/fwd-inner-$tag.pid"
   for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
   socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork,backlog=64" "UNIX-CONNECT:$sock" \
     >/dev/null 2>&1 &
-  echo $! >"$SIM_RUN/fwd-outer.pid"
+  echo $! >"$SIM_RUN/fwd-outer-$tag.pid"
 }
 
 # The host firmware, built, running in its own namespace and answering HTTP: what the test

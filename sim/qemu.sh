@@ -6,6 +6,7 @@
 # (by its PID, nothing else).
 #   QEMU_PORT=8081         host port on 127.0.0.1
 #   QEMU_ECHO_PORT=8082    host UDP port forwarded to the device's UDP echo (port 7)
+#   QEMU_TLS_PORT=8083     host port on 127.0.0.1 forwarded to the device's HTTPS (443)
 #   QEMU_ELF=...           firmware image (default build/mps2-an386/edgeartist.elf)
 #   QEMU_BOOT_TIMEOUT=30   seconds to wait for /api/health before giving up
 #   QEMU_EXTRA=...         more QEMU options (bench/m4_bench.sh: -icount shift=0)
@@ -15,6 +16,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 PORT=${QEMU_PORT:-8081}
 ECHO_PORT=${QEMU_ECHO_PORT:-$((PORT + 1))}
+TLS_PORT=${QEMU_TLS_PORT:-$((PORT + 2))}
 ELF=${QEMU_ELF:-$top/build/mps2-an386/edgeartist.elf}
 BOOT_TIMEOUT=${QEMU_BOOT_TIMEOUT:-30}
 PIDFILE=$top/build/mps2-an386/qemu-$PORT.pid
@@ -52,7 +54,7 @@ t0=$(date +%s%N)
 # setsid: the QEMU process gets no terminal signals of its own; this script stops it.
 # shellcheck disable=SC2086
 setsid qemu-system-arm -M mps2-an386 -nographic -kernel "$ELF" ${QEMU_EXTRA:-} \
-  -nic "user,model=lan9118,hostfwd=tcp:127.0.0.1:$PORT-:80,hostfwd=udp:127.0.0.1:$ECHO_PORT-:7" \
+  -nic "user,model=lan9118,hostfwd=tcp:127.0.0.1:$PORT-:80,hostfwd=tcp:127.0.0.1:$TLS_PORT-:443,hostfwd=udp:127.0.0.1:$ECHO_PORT-:7" \
   </dev/null &
 qpid=$!
 echo "$qpid" >"$PIDFILE"
@@ -72,6 +74,6 @@ if [ "$up" != 1 ]; then
   exit 1
 fi
 ms=$((($(date +%s%N) - t0) / 1000000))
-echo "edgeartist is up: http://127.0.0.1:$PORT/"
+echo "edgeartist is up: http://127.0.0.1:$PORT/ https://127.0.0.1:$TLS_PORT/"
 echo "  (QEMU pid $qpid, boot to serving ${ms} ms; Ctrl-C stops)"
 wait "$qpid"

@@ -12,6 +12,9 @@ export SIM_NS=${SIM_NS:-eatest$$} SIM_TAP=eatap0
 P=0; F=0
 sim_device_up || { record "${E2E_TIER:-e2e}" 0 1; exit 1; }
 export EDGE_TARGET="http://$SIM_DEV_IP:80"
+# HTTPS on the same device, its certificate signed by the local CA of `make certs`.
+export EDGE_TLS_TARGET="https://$SIM_DEV_IP:443" EDGE_CA="$top/build/certs/ca.crt"
+export NODE_EXTRA_CA_CERTS="$EDGE_CA"
 log=$(mktemp)
 inns() { ip netns exec "$SIM_NS" "$@"; }
 

@@ -104,6 +104,9 @@ fi
 PORT=${QEMU_PORT:-8081}
 ECHO_PORT=$((PORT + 1))
 URL=http://127.0.0.1:$PORT
+# HTTPS through QEMU's forward of the device's 443 (sim/qemu.sh), trusted through make certs' CA.
+export EDGE_TLS_TARGET=https://127.0.0.1:$((PORT + 2)) EDGE_CA=$PWD/build/certs/ca.crt
+export NODE_EXTRA_CA_CERTS=$EDGE_CA
 OUT=build/mps2-an386
 LOG=$OUT/qemu-test.log
 export EDGE_SLOW=${EDGE_SLOW:-3} EDGE_NO_ICMP=1 # no ping through user-mode networking

@@ -51,10 +51,14 @@ $(FBUILD)/libedge.a: $(FUZZ_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
+# The TLS fuzzer needs a device identity: the one `make certs` made.
+$(FBUILD)/fuzz_tls: FUZZ_EXTRA = $(IDENTITY_C)
+$(FBUILD)/fuzz_tls: $(IDENTITY_C)
+
 $(FBUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FBUILD)/libedge.a tests/unit/stub_board.c
 	@echo "  FUZZ    $@"
 	$(Q)clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined $(INCLUDES) $(DEFS) \
-	  -o $@ $< tests/unit/stub_board.c $(FBUILD)/libedge.a
+	  -o $@ $< tests/unit/stub_board.c $(FUZZ_EXTRA) $(FBUILD)/libedge.a
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -14,6 +14,7 @@
 #include "app/telemetry/telemetry.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
+#include "port/altcp_tls3.h"
 #include "port/json_arena.h"
 
 typedef struct {
@@ -135,6 +136,37 @@ static void render(sink_t *s)
     num(s, ",", "frames_out", ns.frames_out);
     num(s, ",", "dropped_in", ns.dropped_in);
     num(s, ",", "dropped_out", ns.dropped_out);
+
+    const tls3_stats_t *tl = tls3_stats();
+    sink_str(s, "},\"tls\":{\"enabled\":");
+    sink_str(s, tls3_ready() ? "true" : "false");
+    num(s, ",", "sessions", tl->sessions);
+    num(s, ",", "sessions_peak", tl->sessions_peak);
+    num(s, ",", "max", MAX_TLS);
+    num(s, ",", "handshakes", tl->handshakes);
+    num(s, ",", "handshakes_peak", tl->handshakes_peak);
+    num(s, ",", "handshakes_max", TLS_HANDSHAKES_MAX);
+    num(s, ",", "waiting", tl->handshakes_waiting);
+    num(s, ",", "completed", tl->completed);
+    num(s, ",", "resumed", tl->resumed);
+    num(s, ",", "failed", tl->failed);
+    num(s, ",", "timeouts", tl->timeouts);
+    num(s, ",", "refused", tl->refused);
+    num(s, ",", "alerts_in", tl->alerts_in);
+    num(s, ",", "errors", tl->errors);
+    num(s, ",", "last_full_ms", tl->full_ms_last);
+    num(s, ",", "last_resumed_ms", tl->resumed_ms_last);
+    num(s, ",", "full_work_us", tl->full_cpu_us);
+    num(s, ",", "resumed_work_us", tl->resumed_cpu_us);
+    num(s, ",", "full_work_min_us", tl->full_cpu_min_us);
+    num(s, ",", "resumed_work_min_us", tl->resumed_cpu_min_us);
+    num(s, ",", "longest_step_us", tl->step_max_us);
+    sink_str(s, ",\"heap\":");
+    num(s, "{", "used", (uint32_t)tl->heap_used);
+    num(s, ",", "peak", (uint32_t)tl->heap_peak);
+    num(s, ",", "size", (uint32_t)tl->heap_size);
+    num(s, ",", "baseline", (uint32_t)tl->heap_baseline);
+    sink_put(s, "}", 1);
 
     sink_str(s, "},\"memory\":{");
     format_pool(s, "lwip_heap", lwip_stats.mem.used, lwip_stats.mem.max, lwip_stats.mem.avail,

@@ -5,6 +5,43 @@
 #include "app/api/assets.h"
 #include "app/api/handlers.h"
 #include "app/sio/sio_http.h"
+#include "app/util/sink.h"
+
+/* Board setting: plain HTTP answers 308 to the same URL over HTTPS (0: off). */
+static uint16_t redirect_port;
+
+void api_set_https_redirect(uint16_t https_port)
+{
+    redirect_port = https_port;
+}
+
+/* 308 keeps the method and body, so a POST is repeated over HTTPS, not turned into a GET. */
+static void redirect_https(conn_t *c, const http_request_t *req)
+{
+    /* The Host without its port (a header value the parser checked for CR/LF). */
+    size_t hl = 0;
+    while (req->host[hl] && req->host[hl] != ':')
+        hl++;
+    char hdr[sizeof req->host + HTTP_TARGET_MAX + 48];
+    sink_t k;
+    sink_init_cstr(&k, hdr, sizeof hdr);
+    sink_str(&k, "Location: https://");
+    if (hl)
+        sink_put(&k, req->host, hl);
+    else
+        sink_str(&k, "edgeartist");
+    if (redirect_port != 443) {
+        sink_put(&k, ":", 1);
+        sink_u32(&k, redirect_port);
+    }
+    sink_str(&k, req->target);
+    sink_str(&k, "\r\n");
+    if (sink_end_cstr(&k) < 0) { /* cannot happen: sized for the longest host and target */
+        http_reply_error(c, 500, "internal", NULL, "redirect too long", NULL);
+        return;
+    }
+    http_reply_error(c, 308, "use_https", NULL, "this device serves HTTPS", hdr);
+}
 
 typedef struct {
     uint8_t method;
@@ -56,6 +93,10 @@ static const char *method_name(uint8_t m)
 
 void api_dispatch(conn_t *c, const http_request_t *req, const uint8_t *body, size_t body_len)
 {
+    if (redirect_port && !conn_wrapped(c)) {
+        redirect_https(c, req);
+        return;
+    }
     size_t plen = http_target_path_len(req->target);
     uint8_t method = req->method == HTTP_M_HEAD ? HTTP_M_GET : req->method;
     char allow[64] = "";

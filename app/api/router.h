@@ -13,4 +13,7 @@ typedef void (*api_handler_t)(conn_t *c, const http_request_t *req, const uint8_
 
 void api_dispatch(conn_t *c, const http_request_t *req, const uint8_t *body, size_t body_len);
 
+/* Plain HTTP requests are answered 308 to https://<host>[:port]<target> (port 0: off). */
+void api_set_https_redirect(uint16_t https_port);
+
 #endif

@@ -346,10 +346,15 @@ void http_server_init(void)
     memset(&stats, 0, sizeof stats);
 }
 
-int http_server_start(uint16_t port, http_handler_t h, struct altcp_allocator_s *alloc)
+int http_server_start(uint16_t port, http_handler_t h)
 {
     handler = h;
-    return conn_listen(port, &http_proto, alloc);
+    return conn_listen(port, &http_proto, NULL);
+}
+
+int http_server_listen(uint16_t port, conn_wrap_fn wrap)
+{
+    return handler ? conn_listen(port, &http_proto, wrap) : -1;
 }
 
 void http_server_stop(void)

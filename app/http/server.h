@@ -24,8 +24,11 @@ typedef struct {
 } http_server_stats_t;
 
 void http_server_init(void);
-/* Listen on port and pass every request to handler; alloc as for conn_listen (NULL: TCP). */
-int http_server_start(uint16_t port, http_handler_t handler, struct altcp_allocator_s *alloc);
+/* Listen on port (plain TCP) and pass every request to handler. */
+int http_server_start(uint16_t port, http_handler_t handler);
+/* One more listening port for the same server, its connections wrapped (HTTPS: the TLS
+ * layer's wrap, port/altcp_tls3.h). Call after http_server_start. */
+int http_server_listen(uint16_t port, conn_wrap_fn wrap);
 void http_server_stop(void);
 const http_server_stats_t *http_server_stats(void);
 

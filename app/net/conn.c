@@ -15,11 +15,11 @@ conn_stats_t conn_stats_;
 
 /* An altcp listener: lwIP 2.2's altcp_tcp_accept ignores the NULL PCB that tcp_listen_input
  * reports when the PCB pool is exhausted (2.1 dereferenced it, so this was a raw TCP
- * listener then).
- * The allocator makes it plain TCP or TLS; accepted PCBs come already wrapped. */
+ * listener then). A listener's wrap (TLS) is applied to each accepted connection. */
 typedef struct {
     struct altcp_pcb *pcb;
     const conn_proto_t *proto;
+    conn_wrap_fn wrap;
 } listener_t;
 static listener_t listeners[CONN_LISTENERS];
 
@@ -45,6 +45,11 @@ unsigned conn_index(const conn_t *c)
 uint32_t conn_last_active(const conn_t *c)
 {
     return c->t_active;
+}
+
+int conn_wrapped(const conn_t *c)
+{
+    return c->wrapped;
 }
 
 const conn_proto_t *conn_proto(const conn_t *c)
@@ -310,6 +315,19 @@ static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
         conn_stats_.refused++; /* no PCB for this SYN: the peer retries or gives up */
         return ERR_VAL;
     }
+    if (l->wrap) {
+        struct altcp_pcb *inner = pcb;
+        pcb = l->wrap(inner);
+        if (!pcb) { /* no TLS session or memory: plain connections are not affected */
+            conn_stats_.refused++;
+            LOGW("conn: refused by the listener's wrapper (no TLS session free)");
+            if (altcp_close(inner) != ERR_OK) {
+                altcp_abort(inner);
+                return ERR_ABRT;
+            }
+            return ERR_OK;
+        }
+    }
     conn_t *c = NULL;
     for (int i = 0; i < MAX_CONNS; i++) {
         if (conns[i].mode == CONN_FREE) {
@@ -329,6 +347,7 @@ static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
     }
     c->pcb = pcb;
     c->mode = CONN_OPEN;
+    c->wrapped = l->wrap != NULL;
     c->t_active = board_now_ms();
     /* Served connections outrank half-open ones: lwIP must never reclaim a live connection
      * to make room for a new SYN. */
@@ -359,7 +378,7 @@ void conn_init(void)
     memset(&conn_stats_, 0, sizeof conn_stats_);
 }
 
-int conn_listen(uint16_t port, const conn_proto_t *proto, altcp_allocator_t *alloc)
+int conn_listen(uint16_t port, const conn_proto_t *proto, conn_wrap_fn wrap)
 {
     listener_t *l = NULL;
     for (int i = 0; i < CONN_LISTENERS && !l; i++)
@@ -368,8 +387,7 @@ int conn_listen(uint16_t port, const conn_proto_t *proto, altcp_allocator_t *all
         LOGE("conn: no listener slot for port %u (CONN_LISTENERS %d)", port, CONN_LISTENERS);
         return -1;
     }
-    struct altcp_pcb *pcb =
-        alloc ? altcp_new_ip_type(alloc, IPADDR_TYPE_V4) : altcp_tcp_new_ip_type(IPADDR_TYPE_V4);
+    struct altcp_pcb *pcb = altcp_tcp_new_ip_type(IPADDR_TYPE_V4);
     if (!pcb || altcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK) {
         LOGE("conn: cannot bind port %u", port);
         if (pcb) altcp_close(pcb);
@@ -382,6 +400,7 @@ int conn_listen(uint16_t port, const conn_proto_t *proto, altcp_allocator_t *all
     }
     l->pcb = lp;
     l->proto = proto;
+    l->wrap = wrap;
     altcp_arg(lp, l);
     altcp_accept(lp, on_accept);
     return 0;

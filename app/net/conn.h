@@ -18,7 +18,6 @@
 #include "app/config.h"
 
 struct altcp_pcb;
-struct altcp_allocator_s;
 
 typedef struct conn conn_t;
 
@@ -68,9 +67,13 @@ typedef struct {
 } conn_stats_t;
 
 void conn_init(void);
-/* Accept connections on port; each starts with proto. alloc makes the listener (lwIP's
- * altcp allocator: TLS, for example); NULL for plain TCP. Returns 0, or -1. */
-int conn_listen(uint16_t port, const conn_proto_t *proto, struct altcp_allocator_s *alloc);
+/* Wraps an accepted TCP connection into the altcp PCB the connection uses (TLS, for
+ * example). Returns NULL to refuse it (then inner is untouched and the core closes it). */
+typedef struct altcp_pcb *(*conn_wrap_fn)(struct altcp_pcb *inner);
+
+/* Accept connections on port; each starts with proto. wrap: NULL for plain TCP. Returns 0,
+ * or -1. */
+int conn_listen(uint16_t port, const conn_proto_t *proto, conn_wrap_fn wrap);
 /* Close every connection and listener. */
 void conn_shutdown(void);
 /* Timeouts, pending output and protocol ticks; returns non-zero if work is pending. */
@@ -91,6 +94,8 @@ unsigned conn_index(const conn_t *c);
 conn_ref_t conn_ref(conn_t *c);
 conn_t *conn_deref(conn_ref_t r);
 uint32_t conn_last_active(const conn_t *c);
+/* Did the connection come through a listener's wrap (TLS: HTTPS, WSS)? */
+int conn_wrapped(const conn_t *c);
 
 /* Give the connection to another protocol: the old one's on_close, a zeroed state area,
  * the new one's on_open; the counters follow. Bytes already received and not taken go to

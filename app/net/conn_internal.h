@@ -32,6 +32,7 @@ struct conn {
     uint8_t close_req;
     int8_t slot;     /* pool slot held, or -1 */
     uint8_t slot_tx; /* the slot holds pending output (a response tail or a spill) */
+    uint8_t wrapped; /* accepted through a listener's wrap (HTTPS) */
     uint16_t index;
     uint16_t gen;          /* bumped when the slot is freed: stale conn_ref_t notice */
     uint16_t rx_off;       /* consumed bytes of the first pbuf of rx */

@@ -14,6 +14,9 @@
 
 #include "app/app.h"
 #include "app/board.h"
+#include "app/api/router.h"
+#include "app/config.h"
+#include "app/http/server.h"
 #include "app/jobs/jobs.h"
 #include "app/log.h"
 #include "drivers/tapif/tapif.h"
@@ -22,6 +25,8 @@
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "netif/ethernet.h"
+#include "port/altcp_tls3.h"
+#include "port/identity.h"
 
 int cli_generate(int argc, char **argv); /* cli_generate.c: --generate, no network */
 
@@ -124,6 +129,7 @@ static void usage(FILE *f)
                "  --gateway G       (default 192.168.7.1)\n"
                "  --mac XX:..:XX    (default 02:00:5e:00:07:02)\n"
                "  --http-port N     (default 80)\n"
+               "  --redirect-https  answer plain HTTP with 308 to HTTPS (default off)\n"
                "  --log-level L     error, warn, info (default) or debug\n"
                "  --pace-ms N       every generation step takes at least N ms (default 0: as\n"
                "                    fast as the host goes; for demos and tests)\n"
@@ -181,6 +187,7 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     const char *ip = "192.168.7.2", *mask = "255.255.255.0", *gw = "192.168.7.1";
     app_config_t cfg = {.http_port = 80};
+    int redirect_https = HTTP_REDIRECT_HTTPS;
     uint32_t pace = 0;
     enum {
         O_TAP = 1,
@@ -194,6 +201,7 @@ int main(int argc, char **argv)
         O_FLEET,
         O_MQTT,
         O_NAME,
+        O_REDIRECT,
         O_HELP
     };
     static const struct option opts[] = {{"tap", required_argument, 0, O_TAP},
@@ -207,6 +215,7 @@ int main(int argc, char **argv)
                                          {"fleet-index", required_argument, 0, O_FLEET},
                                          {"mqtt", required_argument, 0, O_MQTT},
                                          {"name", required_argument, 0, O_NAME},
+                                         {"redirect-https", no_argument, 0, O_REDIRECT},
                                          {"help", no_argument, 0, O_HELP},
                                          {0, 0, 0, 0}};
     for (int i = 1; i < argc; i++)
@@ -285,6 +294,9 @@ int main(int argc, char **argv)
             }
             cfg.device_name = optarg;
             break;
+        case O_REDIRECT:
+            redirect_https = 1;
+            break;
         case O_HELP:
             usage(stdout);
             return 0;
@@ -326,6 +338,15 @@ int main(int argc, char **argv)
     if (dhcp) dhcp_start(&netif);
     if (app_start() != 0) return 1;
     LOGI("http: listening on port %u", cfg.http_port);
+    if (tls3_init(edge_identity_cert, edge_identity_cert_len, edge_identity_key,
+                  edge_identity_key_len) == 0 &&
+        http_server_listen(HTTPS_PORT, tls3_wrap) == 0) {
+        LOGI("https: listening on port %u", HTTPS_PORT);
+        if (redirect_https) {
+            api_set_https_redirect(HTTPS_PORT);
+            LOGI("http: redirecting to https");
+        }
+    }
     app_run();
     LOGI("edgeartist stopped");
     return 0;

@@ -5,6 +5,9 @@
 
 #include "app/app.h"
 #include "app/board.h"
+#include "app/api/router.h"
+#include "app/config.h"
+#include "app/http/server.h"
 #include "app/log.h"
 #include "board/mps2-an386/mps2.h"
 #include "drivers/lan9118/lan9118.h"
@@ -13,6 +16,8 @@
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "netif/ethernet.h"
+#include "port/altcp_tls3.h"
+#include "port/identity.h"
 
 /* Network defaults: QEMU's user-mode network (slirp) gives 10.0.2.15 to its guest and is
  * itself 10.0.2.2. Override with -DEDGE_IP=... at build time, or ask a DHCP server with
@@ -102,6 +107,15 @@ int main(void)
     if (app_start() != 0) board_panic("cannot start the HTTP server");
     mps2_udp_echo_start();
     LOGI("http: listening on port %u", cfg.http_port);
+    if (tls3_init(edge_identity_cert, edge_identity_cert_len, edge_identity_key,
+                  edge_identity_key_len) == 0 &&
+        http_server_listen(HTTPS_PORT, tls3_wrap) == 0) {
+        LOGI("https: listening on port %u", HTTPS_PORT);
+        if (HTTP_REDIRECT_HTTPS) {
+            api_set_https_redirect(HTTPS_PORT);
+            LOGI("http: redirecting to https");
+        }
+    }
     app_run();
     return 0;
 }

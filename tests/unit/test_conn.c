@@ -223,7 +223,7 @@ static int setup(void **state)
         netif_set_up(&nif);
         conn_init();
         http_server_init();
-        assert_int_equal(http_server_start(80, handler, NULL), 0);
+        assert_int_equal(http_server_start(80, handler), 0);
         once = 1;
     }
     expired = gone_calls = 0;
