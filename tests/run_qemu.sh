@@ -8,7 +8,7 @@
 #                                      build, QEMU, a board on the bench): make test-target.
 #
 # Checks (each counts as one test, plus every end-to-end test):
-#   build          the firmware links; RAM (static + stack) within the 400 KB design budget
+#   build          the firmware links; RAM (static + stack) within the 420 KB design budget (DESIGN.md: everything, RAM)
 #   boot           /api/health answers through the LAN9118 driver and lwIP, valid JSON
 #   back-to-back   200 requests, one connection each, all answered (and requests/s)
 #   rx-sizes       TCP segments into the device of every payload 6..1460 B: frames 60..1514
@@ -122,11 +122,11 @@ if make --no-print-directory -j2 BOARD=mps2-an386 all >"$OUT.build.log" 2>&1 || 
   false
 }; then
   read -r text data bss _ < <(arm-none-eabi-size "$OUT/edgeartist.elf" | awk 'NR == 2')
-  ram=$((data + bss)) budget=$((400 * 1024))
+  ram=$((data + bss)) budget=$((420 * 1024))
   if [ "$ram" -le "$budget" ]; then
-    pass "build: flash $((text + data)) B, RAM $ram B (stack included) of the 400 KB budget"
+    pass "build: flash $((text + data)) B, RAM $ram B (stack included) of the 420 KB budget"
   else
-    fail "build: RAM $ram B exceeds the 400 KB design budget"
+    fail "build: RAM $ram B exceeds the 420 KB design budget"
   fi
 else
   cat "$OUT.build.log" | tail -20
