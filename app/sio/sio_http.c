@@ -386,7 +386,10 @@ static int tr_begin(void *ctx, size_t len)
     sink_t k;
     sink_init(&k, mark_buf, sizeof mark_buf, 0);
     sio_render_offset(&k, s, cur_job, cur_id);
-    if (k.n != k.pos || ws_conn_tx_space(ws) < k.n + len + 14) return -1;
+    /* Room for the offset's frame and the event's frame header now; the event's body goes
+     * out as the window opens (an event may be larger than a whole send window: a TLS
+     * connection takes one record at a time). */
+    if (k.n != k.pos || ws_conn_tx_space(ws) < k.n + 14 + 14) return -1;
     if (ws_conn_send(ws, WS_OP_TEXT, mark_buf, k.n) != 0) return -1;
     sio_event_sent(s, cur_job, cur_id);
     return ws_conn_frame_begin(ws, WS_OP_TEXT, true, len) == 0 ? 0 : -1;
