@@ -52,9 +52,10 @@
 #define LWIP_TCP_TIMESTAMPS                                            0
 #define TCP_QUEUE_OOSEQ                                                1
 
-/* One PCB per served connection plus the half-open ones the SYN guard keeps (which also let
- * connections past MAX_CONNS be accepted, answered 503 and closed): ~200 B each. */
-#define MEMP_NUM_TCP_PCB        (MAX_CONNS + SYN_HALF_OPEN_MAX)
+/* One PCB per served connection plus TCP_PCB_SPARE for half-open and closing ones (the SYN
+ * guard gives up the oldest half-open one when they run out; they also let connections past
+ * MAX_CONNS be accepted, answered 503 and closed): ~200 B each. */
+#define MEMP_NUM_TCP_PCB        (MAX_CONNS + TCP_PCB_SPARE)
 #define MEMP_NUM_TCP_PCB_LISTEN 3
 /* lwIP's own timers plus one: the job pacing's wake-up (app/jobs/jobs.c), ~20 B. */
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
