@@ -66,60 +66,38 @@ function openRaw() {
   });
 }
 
-test('connections past the table size: the longest-waiting give way, and the table serves again after', async () => {
+test('connections past the table size are refused cleanly, and served again after', async () => {
   // Start from an empty table: fetch() keeps its connection open for a while after the
   // earlier tests, and that would take a slot.
   const { connections } = await waitConnections(0, 10000 * SLOW);
   assert.equal(connections.active, 1, 'other connections left on the device');
   const max = connections.max;
-  // Open three more than the table holds, all silent. A full table gives up the connection
-  // that has waited longest for its peer (README, "How it holds up under load"), so the
-  // three newcomers are served and three earlier silent ones are closed, with nothing sent.
-  // Which ones is the order in which their handshakes complete on the device; behind a
-  // forwarder (QEMU's user-mode network) that need not be the order they were opened in,
-  // and a SYN lost in the burst is retried later.
+  // Open three more than the table holds. Which ones the device refuses is the order in
+  // which their handshakes complete there; behind a forwarder (QEMU's user-mode network)
+  // connect() resolves before the device has seen the SYN, and a SYN lost in the burst is
+  // retried later, so that need not be the order they were opened in. Exactly three get a
+  // 503 JSON and a close; the others are served.
   const all = [];
   for (let i = 0; i < max + 3; i++) all.push(await openRaw());
-  const closed = () => all.filter((c) => c.closed);
-  for (let waited = 0; waited < 10000 * SLOW && closed().length < 3; waited += 100) await sleep(100);
+  const refused = () => all.filter((c) => c.closed);
+  // Wait until the device has closed three (a burst of connections can lose a frame on an
+  // emulated link, and TCP's first retransmission comes 3 s later), 10 s at most.
+  for (let waited = 0; waited < 10000 * SLOW && refused().length < 3; waited += 100) await sleep(100);
   await sleep(200); // a fourth closing would show by now
-  assert.equal(closed().length, 3, `${closed().length} of ${max + 3} connections closed by the device`);
-  for (const c of closed()) assert.equal(c.data, '', 'a connection given up has been sent nothing');
+  assert.equal(refused().length, 3, `${refused().length} of ${max + 3} connections closed by the device`);
+  for (const c of refused()) {
+    assert.match(c.data, /^HTTP\/1\.1 503 /, 'refused with 503');
+    assert.match(c.data, /Retry-After: \d+/i);
+    assert.match(c.data, /"code":"unavailable"/);
+  }
   const held = all.filter((c) => !c.closed);
   for (const c of held) assert.equal(c.data, '', 'a served connection has been sent nothing');
-  // The held connections work, the newest included: the first and the last opened ask.
+  // The held connections still work: the first and the last opened make a request.
   const asking = [held[0], held.at(-1)];
   for (const c of asking) c.sock.write('GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   await sleep(500 * SLOW);
   for (const c of asking) assert.match(c.data, /^HTTP\/1\.1 200 /);
   for (const c of held) c.sock.destroy();
-  await sleep(500 * SLOW);
-  const { status, body } = await getJSON('/api/health');
-  assert.equal(status, 200, 'served again once they closed');
-  assert.ok(body.connections.evicted >= 3, `evicted: ${body.connections.evicted}`);
-});
-
-test('with every slot streaming, the connection past the table is refused with 503', async () => {
-  const { connections } = await waitConnections(0, 10000 * SLOW);
-  const max = connections.max;
-  // Streams are never given up for a newcomer: fill the table with WebSocket sessions.
-  const ws = [];
-  const upgrade = 'GET /ws/test HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
-  for (let i = 0; i < max; i++) {
-    const c = await openRaw();
-    c.sock.write(upgrade);
-    ws.push(c);
-  }
-  for (let waited = 0; waited < 10000 * SLOW && ws.some((c) => !/^HTTP\/1\.1 101 /.test(c.data)); waited += 100) await sleep(100);
-  for (const c of ws) assert.match(c.data, /^HTTP\/1\.1 101 /, 'every slot holds a WebSocket session');
-  const extra = await openRaw();
-  for (let waited = 0; waited < 10000 * SLOW && !extra.closed; waited += 100) await sleep(100);
-  assert.match(extra.data, /^HTTP\/1\.1 503 /, 'refused with 503');
-  assert.match(extra.data, /Retry-After: \d+/i);
-  assert.match(extra.data, /"code":"unavailable"/);
-  assert.equal(ws.filter((c) => c.closed).length, 0, 'no WebSocket session was given up');
-  for (const c of ws) c.sock.destroy();
   await sleep(500 * SLOW);
   const { status } = await getJSON('/api/health');
   assert.equal(status, 200, 'served again once they closed');
