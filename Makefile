@@ -8,6 +8,8 @@
 #   make size            RAM and flash per module for every board that builds
 #   make check-heap      proves no object calls malloc/calloc/realloc/free
 #   make bench           benchmarks (tables with peers measured in the same run)
+#   make SAN=1           host firmware with ASan + UBSan (build/linux-san/)
+#   make soak | valgrind | fuzz-long   reliability runs outside CI (README, "Faults")
 
 BOARD ?= linux
 BUILD := build/$(BOARD)

@@ -53,11 +53,16 @@
  * buffer): 256 B. */
 #define CONN_REFUSAL_MAX 256
 
-/* Half-open TCP connections (SYN received, handshake not complete) kept per listener; a new
- * SYN past this removes the oldest (app/net/syn_guard.h). Each holds a TCP PCB, so
- * port/lwipopts.h has this many PCBs beyond MAX_CONNS: 8 x ~200 B. */
+/* Half-open TCP connections (SYN received, handshake not complete) kept per listener, as
+ * many as lwIP's backlog so that a burst of real clients is never cut; a new SYN past this,
+ * or one that finds the PCB pool used up, removes the oldest (app/net/syn_guard.h). The pool
+ * has TCP_PCB_SPARE PCBs beyond MAX_CONNS (port/lwipopts.h): with the table full, a flood
+ * cycles through those. No RAM of its own. */
 #ifndef SYN_HALF_OPEN_MAX
-#define SYN_HALF_OPEN_MAX 8
+#define SYN_HALF_OPEN_MAX MAX_CONNS
+#endif
+#ifndef TCP_PCB_SPARE
+#define TCP_PCB_SPARE 8
 #endif
 
 /* ---- TLS (port/altcp_tls3.c) ------------------------------------------------------ */

@@ -52,10 +52,11 @@
 #define LWIP_TCP_TIMESTAMPS                                            0
 #define TCP_QUEUE_OOSEQ                                                1
 
-/* One PCB per served connection plus the half-open ones the SYN guard keeps (which also let
- * connections past MAX_CONNS be accepted, answered 503 and closed), and the MQTT client's
- * (fleet telemetry): ~200 B each. */
-#define MEMP_NUM_TCP_PCB        (MAX_CONNS + SYN_HALF_OPEN_MAX + 1)
+/* One PCB per served connection plus TCP_PCB_SPARE for half-open and closing ones (the SYN
+ * guard gives up the oldest half-open one when they run out; they also let connections past
+ * MAX_CONNS be accepted, answered 503 and closed), and the MQTT client's (fleet telemetry):
+ * ~200 B each. */
+#define MEMP_NUM_TCP_PCB        (MAX_CONNS + TCP_PCB_SPARE + 1)
 #define MEMP_NUM_TCP_PCB_LISTEN 3
 /* lwIP's own timers plus three, ~20 B each: the job pacing's wake-up (app/jobs/jobs.c), the
  * MQTT client's cyclic timer and telemetry's one timer (app/telemetry). */

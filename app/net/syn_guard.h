@@ -2,10 +2,11 @@
  * port/lwipopts.h). lwIP keeps a half-open connection (SYN_RCVD) for up to 20 s and drops
  * every SYN once the listener's backlog or the PCB pool is full, so a SYN flood locked new
  * clients out for its whole length and 20 s after. Here a SYN that finds SYN_HALF_OPEN_MAX
- * half-open connections on its listener first removes the oldest of them (no RST: it is most
- * likely a forged source), as a SYN cache that drops its oldest entry: a real client, whose
- * ACK comes one round trip later, completes its handshake unless that many forged SYNs
- * arrive within its round trip. The same happens when the PCB pool is used up. No RAM. */
+ * half-open connections on its listener, or the PCB pool used up, first removes the oldest
+ * half-open one (no RST: its source is most likely forged), as a SYN cache that drops its
+ * oldest entry: a real client, whose ACK comes one round trip later, completes its
+ * handshake unless that many forged SYNs arrive within its round trip (with the table full,
+ * TCP_PCB_SPARE of them). No RAM. */
 #ifndef EDGE_SYN_GUARD_H
 #define EDGE_SYN_GUARD_H
 

@@ -16,7 +16,10 @@ const CLIENTS = Number(process.env.SOAK_CLIENTS || 12);
 const rnd = (n) => Math.floor(Math.random() * n);
 const recent = []; // ids of the latest jobs, newest last
 let created = 0, producing = true;
-const stats = { sessions: 0, complete: 0, drops: 0, reconnects: 0, outOfWindow: 0, events: 0, byTransport: { ws: 0, sse: 0 } };
+const stats = {
+  sessions: 0, complete: 0, drops: 0, reconnects: 0, outOfWindow: 0, events: 0,
+  connectErrors: 0, byTransport: { ws: 0, sse: 0 },
+};
 const failures = [];
 
 async function producer() {
@@ -33,9 +36,11 @@ async function producer() {
         if (m.type === 'error') break; // queue full: wait below
       }
     } else {
-      const r = await generate(fields);
+      // A connection reset while connecting is what a client on a busy network retries
+      // (a port reused within the device's TIME_WAIT gets a RST, as TCP says).
+      const r = await generate(fields).catch((e) => (stats.connectErrors++, { status: 0, e }));
       if (r.status === 202) sid = r.body.session_id;
-      else if (r.status !== 503) failures.push(`POST /api/generate: ${r.status} ${JSON.stringify(r.body)}`);
+      else if (r.status !== 503 && r.status !== 0) failures.push(`POST /api/generate: ${r.status} ${JSON.stringify(r.body)}`);
     }
     if (sid) {
       created++;
@@ -97,7 +102,14 @@ async function client(k) {
       const transport = Math.random() < 0.5 ? 'ws' : 'sse';
       stats.byTransport[transport]++;
       const dropAfter = Math.random() < 0.4 ? 1 + rnd(30) : Infinity;
-      const r = await (transport === 'ws' ? viaWs : viaSse)(sid, last, dropAfter);
+      let r;
+      try {
+        r = await (transport === 'ws' ? viaWs : viaSse)(sid, last, dropAfter);
+      } catch (e) {
+        if (!/ECONNRESET|ECONNREFUSED|socket hang up|closed before/.test(String(e))) throw e;
+        stats.connectErrors++; // counted, and the client tries again
+        continue;
+      }
       if (r.gone) { stats.outOfWindow++; break; }
       for (const e of r.events) {
         if (e.type === 'events_dropped') { failures.push(`${sid}: events_dropped ${e.from}..${e.to} for a job the ring holds`); continue; }

@@ -362,6 +362,39 @@ static void a_stuck_reader_pins_no_preview(void **state)
     assert_sequence(evs2, m, 1, j->events);
 }
 
+/* A reader that stops inside an event and comes back after the job's ring has overwritten
+ * that event: it gets the rest of the event it was in (the bytes it was promised), then
+ * events_dropped for what the ring lost, then the rest. It once got nothing more, ever, and
+ * its half-sent frame never ended (found by tests/faults/closed_window.mjs). */
+static void a_reader_stopped_mid_event_finishes_it(void **state)
+{
+    (void)state;
+    clients[0].window = 61;    /* a few bytes per pass: it stops inside events */
+    job_t *j = submit(100, 0); /* 103 events: far more than the ring keeps */
+    assert_true(subs_add(j, 0, 0, &fake, &clients[0]) >= 0);
+    while (clients[0].messages < 4 || clients[0].in_message == 0) {
+        assert_true(jobs_run_slice());
+        pass();
+    }
+    clients[0].window = 0; /* stuck mid-event until the job is over */
+    run();
+    assert_true(jobs_first_event(j) > (uint32_t)clients[0].messages + 1);
+    clients[0].window = 1 << 20;
+    pass();
+    assert_int_equal(clients[0].in_message, 0);
+    assert_int_equal(clients[0].finals, 1);
+    int n = parse(&clients[0], evs, 200);
+    int k = 0;
+    while (k < n && strcmp(evs[k].type, "events_dropped") != 0) {
+        assert_int_equal(evs[k].id, (uint32_t)k + 1);
+        k++;
+    }
+    assert_true(k >= 4 && k < n);
+    assert_int_equal(evs[k].from, (uint32_t)k + 1);
+    assert_int_equal(evs[k].to, jobs_first_event(j) - 1);
+    assert_sequence(evs + k + 1, n - k - 1, jobs_first_event(j), j->events);
+}
+
 static void a_moved_subscription_keeps_its_cursor(void **state)
 {
     (void)state;
@@ -433,6 +466,7 @@ int main(void)
         cmocka_unit_test_setup(a_stuck_reader_pins_no_preview, setup),
         cmocka_unit_test_setup(fanout_measures_live_progress_events_only, setup),
         cmocka_unit_test_setup(previews_follow_the_pixels, setup),
+        cmocka_unit_test_setup(a_reader_stopped_mid_event_finishes_it, setup),
         cmocka_unit_test_setup(a_moved_subscription_keeps_its_cursor, setup),
         cmocka_unit_test_setup(the_renderer_gives_the_same_bytes_in_any_window, setup),
     };
