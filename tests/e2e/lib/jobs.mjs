@@ -240,11 +240,7 @@ export async function waitIdle(ms = 30000 * SLOW) {
 // most. Asserts that at least 80 % of these progress events carry one; returns those.
 export function previewsShown(progress) {
   const shown = progress.filter((m) => m.preview);
-  // On a target that runs several times slower than the host build (EDGE_SLOW > 1: QEMU, the
-  // sanitized firmware) a reader's acknowledgements lag further behind the steps, so fewer
-  // windows take a whole previewed event in time: still never most missing.
-  const want = SLOW > 1 ? 0.5 : 0.8;
-  assert.ok(shown.length >= progress.length * want, `${shown.length} of ${progress.length} steps had a preview`);
+  assert.ok(shown.length >= progress.length * 0.8, `${shown.length} of ${progress.length} steps had a preview`);
   return shown;
 }
 
