@@ -18,7 +18,7 @@
 #define MD_IN_CH 5
 #define MD_GUIDE_T_MIN 100
 #define MD_GUIDE_T_MAX 200
-#define MD_CLEAN_T 100
+#define MD_CLEAN_T 150
 #define MD_LAYER_FIELDS 16
 #define MD_X_Q 12
 #define MD_V_Q 12

@@ -46,8 +46,5 @@ def generated():
     return background_clean_many(px, slots)
 
 
-# The committed weights reach 88.2 % here (integer; the float model 90.5 % on all 200 prompts):
-# a strict xfail, so that it fails once the aim is met and the mark has to go (model/REPORT.md).
-@pytest.mark.xfail(strict=True, reason="88 % with the committed weights (model/REPORT.md)")
 def test_generated_backgrounds_flat(generated):
     assert generated.mean() >= 0.90, (generated.mean(), np.percentile(generated, [5, 50]))
