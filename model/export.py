@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from net import (Net, LAYERS, IN_CH, COORD_Q12, GUIDE_T_MIN, GUIDE_T_MAX, T, EMB, TDIM, HID, N_FILM, SIN256, TFREQ,  # noqa: E402
+from net import (Net, LAYERS, IN_CH, COORD_Q12, GUIDE_T_MIN, GUIDE_T_MAX, CLEAN_T, T, EMB, TDIM, HID, N_FILM, SIN256, TFREQ,  # noqa: E402
                  A_MAX, act, layer_shapes, count_macs, peak_activation_bytes)
 from scenes import dataset, random_slots  # noqa: E402
 from train import schedule, slot_array, P_DROP_ALL, P_DROP_SLOT  # noqa: E402
@@ -55,11 +55,11 @@ def trajectory_inputs(net, n, seed, steps=20, g10s=(75, 30)):
     from sample_float import ddim_step  # the samplers' step, traced here
     from intref import initial_noise
     rng = np.random.default_rng(seed + 1)
-    slots = slot_array([random_slots(rng, allow_held_out=True) for _ in range(n)])
+    slots = slot_array([random_slots(rng, allow_held_out=True, two=i % 2 == 1) for i in range(n)])
     ab = schedule()
     ts = [T - 1 - (i * T) // steps for i in range(steps)]
     xs, ss, tt = [], [], []
-    c, u = torch.from_numpy(slots), torch.zeros(n, 5, dtype=torch.int64)
+    c, u = torch.from_numpy(slots), torch.zeros(n, len(SLOTS), dtype=torch.int64)
     with torch.no_grad():
         for g10 in g10s:
             x = torch.from_numpy(np.stack([initial_noise(seed * 7919 + g10 * 1000 + i)
@@ -82,10 +82,10 @@ def calibrate(net, n, seed, traj=0, pct=0.9999):
     """Activation ranges (the pct quantile of |v|) over noised training-like inputs, plus
     (traj > 0) the inputs of float sampling runs of traj prompts."""
     rng = np.random.default_rng(seed)
-    imgs, slots = dataset(n, seed, allow_held_out=True)
+    imgs, slots = dataset(n, seed, allow_held_out=True, p_two=0.5)
     x0 = torch.from_numpy(imgs).permute(0, 3, 1, 2).float() / 127.5 - 1
     s = torch.from_numpy(slot_array(slots))
-    keep = torch.from_numpy((rng.random((n, 5)) >= P_DROP_SLOT) & (rng.random((n, 1)) >= P_DROP_ALL))
+    keep = torch.from_numpy((rng.random((n, len(SLOTS))) >= P_DROP_SLOT) & (rng.random((n, 1)) >= P_DROP_ALL))
     s = s * keep
     t = torch.from_numpy(np.linspace(0, T - 1, n).astype(np.int64))
     ab = torch.from_numpy(schedule()).float()[t][:, None, None, None]
@@ -265,7 +265,7 @@ def write_c(A, info, ckpt, calib_n, calib_seed, traj=0, pct=0.9999):
     macs, cond = count_macs()
     defs = {"MD_T": T, "MD_EMB": EMB, "MD_TDIM": TDIM, "MD_HID": HID, "MD_NSLOTS": len(SLOTS),
             "MD_COND_IN": len(SLOTS) * EMB + TDIM, "MD_NFILM": N_FILM, "MD_NLAYERS": len(LAYERS), "MD_IN_CH": IN_CH, "MD_GUIDE_T_MIN": GUIDE_T_MIN,
-            "MD_GUIDE_T_MAX": GUIDE_T_MAX,
+            "MD_GUIDE_T_MAX": GUIDE_T_MAX, "MD_CLEAN_T": CLEAN_T,
             "MD_LAYER_FIELDS": len(FIELDS), "MD_X_Q": X_Q, "MD_V_Q": V_Q, "MD_FILM_Q": FILM_Q,
             "MD_MACS": macs, "MD_COND_MACS": cond, "MD_PEAK_ACT_BYTES": peak_activation_bytes(),
             "MD_WEIGHT_BYTES": info["weight_bytes"]}

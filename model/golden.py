@@ -19,6 +19,8 @@ CASES = [
     ("yellow ring", "", 3, 4, 10),
     ("Tiny violet doughnut, lower side, white backdrop. Sparkly!", "blue background", 4, 4, 200),
     ("a purple cross in the centre, background pink", "", 42, 20, 75),
+    ("a red circle left of a blue square on a yellow background", "", 7, 3, 75),
+    ("a small white star below a large green ring, black bg", "green background", 8, 20, 30),
 ]
 
 
@@ -32,6 +34,7 @@ def case(md, prompt, negative, seed, steps, g10):
             "first_forward_fnv": {k: "%08x" % v for k, v in tr.items()},
             "x_after_step_fnv": ["%08x" % v for v in info["x_after_step"]],
             "x0_after_step_fnv": ["%08x" % v for v in info["x0_after_step"]],
+            "x_clean_fnv": "%08x" % info["x_clean"],
             "pixels_fnv": "%08x" % intref.fnv1a(px, 1),
             "pixels_hex": px.tobytes().hex()}
 

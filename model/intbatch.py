@@ -45,13 +45,13 @@ def prepare(md):
 
 
 def cond_batch(md, slots, ts):
-    """slots int [B, 5], ts int [B] -> gb int64 [B, NFILM] (as intref.cond, row by row)."""
+    """slots int [B, MD_NSLOTS], ts int [B] -> gb int64 [B, NFILM] (as intref.cond, row by row)."""
     E = md["MD_EMB"]
     rows = []
     for sl, t in zip(slots, ts):
         parts = [md["md_emb"][md["md_emb_off"][i] + sl[i] * E:][:E] for i in range(len(SLOTS))]
         rows.append(np.concatenate(parts + [intref.temb(md, t)]))
-    e = np.stack(rows)                                                   # [B, 112]
+    e = np.stack(rows)                                                   # [B, MD_COND_IN]
     acc = md["md_fc1_b"][None] + e @ md["md_fc1_w"].reshape(-1, e.shape[1]).T
     h = md["md_fc1_lut"][sat(rq(acc, md["md_fc1_m"][None], md["md_fc1_s"][None]), 8) + 128]
     acc = md["md_film_b"][None] + h @ md["md_film_w"].reshape(-1, h.shape[1]).T
@@ -63,7 +63,7 @@ def up2(a):
 
 
 def forward_batch(md, x, slots, t):
-    """x int64 [B, 3, 32, 32] (Q12), slots [B, 5], t int (same for all) -> v int64 [B, 3, 32, 32]."""
+    """x int64 [B, 3, 32, 32] (Q12), slots [B, MD_NSLOTS], t int (same for all) -> v int64 [B, 3, 32, 32]."""
     layers = prepare(md)
     gb = cond_batch(md, slots, [t] * len(slots))
     tens = [intref.net_input(md, x)]
@@ -93,7 +93,7 @@ def generate_batch(md, prompts, negatives, seeds, steps, g10, x_init=None):
     (identical to intref.generate for each request)."""
     assert 10 <= g10 <= 200
     c = np.array([slot_indices(parse(p)[0]) for p in prompts], I64)
-    u = np.array([slot_indices(parse(n)[0]) if n else [0] * 5 for n in negatives], I64)
+    u = np.array([slot_indices(parse(n)[0]) if n else [0] * len(SLOTS) for n in negatives], I64)
     x = np.stack([initial_noise(s) for s in seeds]) if x_init is None else x_init
     ts = intref.timesteps(md, steps)
     for i, t in enumerate(ts):
@@ -101,4 +101,5 @@ def generate_batch(md, prompts, negatives, seeds, steps, g10, x_init=None):
         if g10 != 10 and intref.guided(md, t):
             v = intref.guide(v, forward_batch(md, x, u, t), g10)
         x, _ = intref.step(md, x, v, t, ts[i + 1] if i + 1 < len(ts) else -1)
+    x = intref.clean_up(md, x, lambda xc, tc: forward_batch(md, xc, c, tc))
     return np.stack([to_pixels(xi) for xi in x])

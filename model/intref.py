@@ -70,7 +70,7 @@ def temb(md, t):
 
 
 def cond(md, slots, t, trace=None):
-    """slots: 5 slot indices (0 = unspecified). Returns the FiLM vector (int32[NFILM])."""
+    """slots: MD_NSLOTS slot indices (0 = unspecified). Returns the FiLM vector (int32[NFILM])."""
     E = md["MD_EMB"]
     parts = [md["md_emb"][md["md_emb_off"][i] + slots[i] * E:][:E] for i in range(len(SLOTS))]
     e = np.concatenate(parts + [temb(md, t)])                     # int8[COND_IN]
@@ -115,7 +115,7 @@ def net_input(md, x):
 
 
 def forward(md, xin, slots, t, trace=None):
-    """xin int16[3][32][32] (the sampler's x, Q12), slots int[5], t in 0..T-1
+    """xin int16[3][32][32] (the sampler's x, Q12), slots int[MD_NSLOTS], t in 0..T-1
     -> v int16[3][32][32] (Q12). Layer 0 is the only one reading an int16 tensor."""
     F = md["F"]
     gb = cond(md, slots, t, trace)
@@ -206,6 +206,18 @@ def step(md, x, v, t, t_next):
     return sat((sap * x0 + s1p * eps + 16384) >> 15, 16), x0
 
 
+def clean_up(md, x, c, trace_hist=None):
+    """SPEC 4.4, after the last step: x (int16 Q12) is read as the noise-free x_t at
+    t = MD_CLEAN_T, xc = (SA * x + 2^14) >> 15, and replaced by the network's x0 there,
+    clamp((SA * xc - S1 * v + 2^14) >> 15, -4096, 4096). Works on one image or a batch
+    given a forward for it."""
+    tc = md["MD_CLEAN_T"]
+    sa, s1 = md["md_sched_sa"][tc], md["md_sched_s1"][tc]
+    xc = (sa * x + 16384) >> 15
+    v = c(xc, tc)
+    return np.clip((sa * xc - s1 * v + 16384) >> 15, -4096, 4096)
+
+
 def to_pixels(x):
     """Q12 image in [-1, 1] -> uint8 HWC: clamp(((x + 4096) * 255 + 4096) >> 13, 0, 255)."""
     return np.clip(((x + 4096) * 255 + 4096) >> 13, 0, 255).transpose(1, 2, 0).astype(np.uint8)
@@ -221,7 +233,7 @@ def generate(md, prompt, negative, seed, steps, g10, on_step=None, trace=None):
     assert 10 <= g10 <= 200
     slots, ignored = parse(prompt)
     c = slot_indices(slots)
-    u = slot_indices(parse(negative)[0]) if negative else [0] * 5
+    u = slot_indices(parse(negative)[0]) if negative else [0] * len(SLOTS)
     x = initial_noise(seed)                                      # int16 Q12, CHW
     ts = timesteps(md, steps)
     hist = {"noise": fnv1a(x, 2), "x_after_step": [], "x0_after_step": []}
@@ -238,6 +250,8 @@ def generate(md, prompt, negative, seed, steps, g10, on_step=None, trace=None):
         hist["x0_after_step"].append(fnv1a(x0, 2))
         if on_step:
             on_step(i, x0)
+    x = clean_up(md, x, lambda xc, tc: forward(md, xc, c, tc))
+    hist["x_clean"] = fnv1a(x, 2)
     return to_pixels(x), {"slots": slots, "ignored": ignored, "cond": c, "uncond": u,
                           "timesteps": ts, **hist}
 

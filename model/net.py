@@ -27,6 +27,11 @@ A_MAX = 6.0         # activations are bounded so int8 ranges stay fixed across t
 # multiplies the int8 error of the two branches where x0 is read off almost directly (integer
 # vs float 24 dB at 7.5). [100, 200) is the 2 steps of 20 before those (model/REPORT.md).
 GUIDE_T_MIN, GUIDE_T_MAX = 100, 200
+# The clean-up forward after the last step (SPEC 4.4): the final image is read as x at
+# t = CLEAN_T (scaled by sqrt(ab), no noise added) and replaced by the network's x0 there. The
+# DDIM steps leave a pixel speckle on flat backgrounds (issue 21); one denoising forward from a
+# noise level above the speckle's removes most of it, and leaves the outlines (model/REPORT.md).
+CLEAN_T = 150
 IN_CH = 5           # network input: x (3 channels) and the two coordinate planes
 # Coordinate planes (SPEC 3), integer Q12 like x: plane 0 varies along x (columns), plane 1
 # along y (rows), (2i - 31) * 128 for i = 0..31, i.e. -0.97..0.97. Without them the network

@@ -1,20 +1,29 @@
-"""The prompt parser: free text -> five attribute slots + the unknown words.
+"""The prompt parser: free text -> the attribute slots + the unknown words.
 
 Rules (model/SPEC.md section 2 is the normative text; the C parser ports this file):
  1. Tokens are maximal runs of ASCII letters; everything else separates. Lowercase them.
  2. Each token is looked up in WORDS: a colour, shape, size, position, a background
-    keyword, or a filler. Anything else is unknown: appended to `ignored` (in order, with
-    repeats) and kept in the token stream (it blocks adjacency, rule 3).
+    keyword, a relation word, or a filler. Anything else is unknown: appended to `ignored`
+    (in order, with repeats) and kept in the token stream (it blocks adjacency, rule 3).
+    "left" or "right" directly followed by the token "of" is a relation word.
+ 2a. The first relation word with a shape token before it and one after it in the stream
+    splits the prompt into two objects; the other relation words are dropped ("left of" /
+    "right of" become the position left / right again).
  3. Fillers are dropped from the stream. A colour token is "background-marked" if the
     token just before or just after it in that stream is a background keyword.
- 4. background = the first background-marked colour. colour = the first colour token that
-    is not that one. With no background-marked colour: colour = the first colour token,
-    background = the second colour token (if any).
+ 4. One object: background = the first background-marked colour. colour = the first colour
+    token that is not that one. With no background-marked colour: colour = the first colour
+    token, background = the second colour token (if any). relation = single if any of
+    colour, shape, size, position is set.
  5. shape, size, position = the first token of that kind. Other known words are dropped.
+ 6. Two objects: each part gives its object's colour (its first colour token that is not
+    background-marked), shape and size; background = the first background-marked colour,
+    else the first colour token used by neither object; position unspecified. "right of",
+    "below", "under", "beneath" swap the objects so that the first is the left / top one.
 """
 import sys
 
-from vocab import COLOURS, SHAPES, SIZES, POSITIONS, SLOTS
+from vocab import COLOURS, SHAPES, SIZES, POSITIONS, SLOTS, OBJECT_SLOTS
 
 WORDS = {}
 for _c in COLOURS:
@@ -41,9 +50,15 @@ for _w, _p in {"left": "left", "right": "right", "top": "top", "upper": "top",
                "centre": "center", "middle": "center", "centered": "center",
                "centred": "center", "central": "center"}.items():
     WORDS[_w] = ("position", _p)
+# relation words: (relation, swap, position if unused); "left of" / "right of" are "left" /
+# "right" followed by "of" (rule 2), and stay positions when they do not split
+for _w, _r in {"and": ("beside", False), "beside": ("beside", False), "above": ("above", False),
+               "below": ("above", True), "under": ("above", True),
+               "beneath": ("above", True)}.items():
+    WORDS[_w] = ("relation", _r + (None,))
 for _w in ("background", "backdrop", "bg", "backgrounds"):
     WORDS[_w] = ("bgword", None)
-for _w in ("a", "an", "the", "on", "in", "at", "of", "with", "and", "to", "is", "over",
+for _w in ("a", "an", "the", "on", "in", "at", "of", "with", "to", "is", "over",
            "against", "side", "shape", "shaped", "one", "color", "colour", "colored",
            "coloured", "please", "draw", "picture", "image", "its", "it", "has", "some"):
     WORDS[_w] = ("filler", None)
@@ -64,35 +79,67 @@ def tokenize(text):
 
 def parse(text):
     """Return (slots, ignored): slots maps each SLOTS name to a vocabulary name or None."""
+    toks = tokenize(text)
     stream, ignored = [], []  # stream: (kind, value) without fillers
-    for tok in tokenize(text):
+    for i, tok in enumerate(toks):
         kind, val = WORDS.get(tok, ("unknown", tok))
         if kind == "unknown":
             ignored.append(tok)
+        if tok in ("left", "right") and i + 1 < len(toks) and toks[i + 1] == "of":
+            kind, val = "relation", ("beside", tok == "right", tok)
         if kind != "filler":
             stream.append((kind, val))
+    # rule 2a: the first relation word with a shape on both sides splits; the others go
+    shapes = [i for i, (k, _) in enumerate(stream) if k == "shape"]
+    split = next((i for i, (k, _) in enumerate(stream)
+                  if k == "relation" and shapes and shapes[0] < i < shapes[-1]), None)
+    kept, at = [], None
+    for i, (k, v) in enumerate(stream):
+        if k == "relation" and i == split:
+            at = len(kept)
+        elif k == "relation":
+            if v[2]:
+                kept.append(("position", v[2]))
+            continue
+        kept.append((k, v))
     slots = dict.fromkeys(SLOTS)
-    colours = [i for i, (k, _) in enumerate(stream) if k == "colour"]
-    bg_at = None
-    for i in colours:
-        before = i > 0 and stream[i - 1][0] == "bgword"
-        after = i + 1 < len(stream) and stream[i + 1][0] == "bgword"
-        if before or after:
-            bg_at = i
-            break
+    colours = [i for i, (k, _) in enumerate(kept) if k == "colour"]
+    bg_at = next((i for i in colours if (i > 0 and kept[i - 1][0] == "bgword")
+                  or (i + 1 < len(kept) and kept[i + 1][0] == "bgword")), None)
+    if at is None:
+        if bg_at is not None:
+            slots["background"] = kept[bg_at][1]
+            rest = [i for i in colours if i != bg_at]
+            if rest:
+                slots["colour"] = kept[rest[0]][1]
+        else:
+            if colours:
+                slots["colour"] = kept[colours[0]][1]
+            if len(colours) > 1:
+                slots["background"] = kept[colours[1]][1]
+        for kind, val in kept:
+            if kind in ("shape", "size", "position") and slots[kind] is None:
+                slots[kind] = val
+        if any(slots[s] for s in ("colour", "shape", "size", "position")):
+            slots["relation"] = "single"
+        return slots, ignored
+    rel, swap, _ = kept[at][1]
+    used = []
+    for names, part in zip(OBJECT_SLOTS, (range(0, at), range(at + 1, len(kept)))):
+        c = next((i for i in part if kept[i][0] == "colour" and i != bg_at), None)
+        if c is not None:
+            slots[names[0]] = kept[c][1]
+            used.append(c)
+        for kind, name in (("shape", names[1]), ("size", names[2])):
+            slots[name] = next((kept[i][1] for i in part if kept[i][0] == kind), None)
+    if bg_at is None:
+        bg_at = next((i for i in colours if i not in used), None)
     if bg_at is not None:
-        slots["background"] = stream[bg_at][1]
-        rest = [i for i in colours if i != bg_at]
-        if rest:
-            slots["colour"] = stream[rest[0]][1]
-    else:
-        if colours:
-            slots["colour"] = stream[colours[0]][1]
-        if len(colours) > 1:
-            slots["background"] = stream[colours[1]][1]
-    for kind, val in stream:
-        if kind in ("shape", "size", "position") and slots[kind] is None:
-            slots[kind] = val
+        slots["background"] = kept[bg_at][1]
+    if swap:
+        for a, b in zip(*OBJECT_SLOTS):
+            slots[a], slots[b] = slots[b], slots[a]
+    slots["relation"] = rel
     return slots, ignored
 
 

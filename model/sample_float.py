@@ -8,9 +8,10 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from intref import initial_noise, slot_indices  # noqa: E402
-from net import Net, T, GUIDE_T_MIN, GUIDE_T_MAX  # noqa: E402
+from net import Net, T, GUIDE_T_MIN, GUIDE_T_MAX, CLEAN_T  # noqa: E402
 from prompt import parse  # noqa: E402
 from train import schedule  # noqa: E402
+from vocab import SLOTS  # noqa: E402
 
 
 def ddim_step(x, v, ab_t, ab_next):
@@ -22,6 +23,18 @@ def ddim_step(x, v, ab_t, ab_next):
     return np.sqrt(ab_next) * x0 + np.sqrt(1 - ab_next) * eps, x0
 
 
+def clean_up(net, x, c, clean_t=CLEAN_T):
+    """The clean-up forward after the last step (float form of SPEC 4.4): x is read as the
+    noise-free x_t at clean_t and replaced by the network's x0 there."""
+    if clean_t is None:
+        return x
+    ab = schedule()[clean_t]
+    a, b = np.sqrt(ab), np.sqrt(1 - ab)
+    xc = a * x
+    v = net(xc, c, torch.full((x.shape[0],), clean_t))
+    return (a * xc - b * v).clamp(-1, 1)
+
+
 def load_net(ckpt):
     net = Net()
     net.load_state_dict(torch.load(ckpt, map_location="cpu")["ema"])
@@ -29,9 +42,10 @@ def load_net(ckpt):
 
 
 @torch.no_grad()
-def generate_float(net, prompt, negative, seed, steps, g10, guide=(GUIDE_T_MIN, GUIDE_T_MAX)):
+def generate_float(net, prompt, negative, seed, steps, g10, guide=(GUIDE_T_MIN, GUIDE_T_MAX),
+                   clean_t=CLEAN_T):
     c = torch.tensor([slot_indices(parse(prompt)[0])])
-    u = torch.tensor([slot_indices(parse(negative)[0]) if negative else [0] * 5])
+    u = torch.tensor([slot_indices(parse(negative)[0]) if negative else [0] * len(SLOTS)])
     ab = schedule()
     x = torch.from_numpy(initial_noise(seed)[None].astype(np.float32) / 4096.0)
     ts = [T - 1 - (i * T) // steps for i in range(steps)]
@@ -43,6 +57,7 @@ def generate_float(net, prompt, negative, seed, steps, g10, guide=(GUIDE_T_MIN, 
             vu = net(x, u, tt)
             v = vu + g * (v - vu)
         x, _ = ddim_step(x, v, ab[t], ab[ts[i + 1]] if i + 1 < len(ts) else 1.0)
+    x = clean_up(net, x, c, clean_t)
     px = ((x[0].permute(1, 2, 0).numpy() + 1) * 127.5).round().clip(0, 255)
     return px.astype(np.uint8)
 
@@ -53,10 +68,11 @@ def psnr(a, b):
 
 
 @torch.no_grad()
-def generate_float_batch(net, prompts, negatives, seeds, steps, g10, guide=(GUIDE_T_MIN, GUIDE_T_MAX)):
+def generate_float_batch(net, prompts, negatives, seeds, steps, g10, guide=(GUIDE_T_MIN, GUIDE_T_MAX),
+                         clean_t=CLEAN_T):
     """generate_float for many requests at once (same steps and guidance) -> uint8 [B, 32, 32, 3]."""
     c = torch.tensor([slot_indices(parse(p)[0]) for p in prompts])
-    u = torch.tensor([slot_indices(parse(n)[0]) if n else [0] * 5 for n in negatives])
+    u = torch.tensor([slot_indices(parse(n)[0]) if n else [0] * len(SLOTS) for n in negatives])
     ab = schedule()
     x = torch.from_numpy(np.stack([initial_noise(s) for s in seeds]).astype(np.float32) / 4096.0)
     ts = [T - 1 - (i * T) // steps for i in range(steps)]
@@ -68,5 +84,6 @@ def generate_float_batch(net, prompts, negatives, seeds, steps, g10, guide=(GUID
             vu = net(x, u, tt)
             v = vu + g * (v - vu)
         x, _ = ddim_step(x, v, ab[t], ab[ts[i + 1]] if i + 1 < len(ts) else 1.0)
+    x = clean_up(net, x, c, clean_t)
     px = ((x.permute(0, 2, 3, 1).numpy() + 1) * 127.5).round().clip(0, 255)
     return px.astype(np.uint8)

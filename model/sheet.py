@@ -21,7 +21,7 @@ sys.path.insert(0, HERE)
 import intbatch  # noqa: E402
 import intref  # noqa: E402
 from prompt import parse  # noqa: E402
-from vocab import SLOTS, is_held_out  # noqa: E402
+from vocab import SLOTS, slots_held_out  # noqa: E402
 
 # free-text prompts as a user would type them: full, partial, synonyms, held-out combinations
 PROMPTS = [
@@ -50,6 +50,20 @@ PROMPTS = [
     "big white square, red background",
     "an orange circle on a cyan background",
     "large pink square, black background",
+    # two objects (the second half of the sheet)
+    "a red circle left of a blue square, yellow background",
+    "a small white star above a large green ring, black background",
+    "a yellow cross right of a purple triangle on a cyan background",
+    "a large orange square below a small pink circle, blue background",
+    "a green ring and a red star on a white background",
+    "a black triangle above a white cross, red background",
+    "a blue star left of a blue circle, orange background",
+    "a big cyan ring beside a tiny yellow square, purple background",
+    "a pink cross under a black star, green background",
+    "a circle and a square",
+    # held-out combinations for one of the objects
+    "a red star left of a white circle, blue background",
+    "a green ring above an orange triangle, black background",
 ]
 
 
@@ -81,11 +95,20 @@ def sheet(images, prompts, readings, cols=6, scale=4, out="sheet.png", title="")
 
 def reading(pred, slots):
     """The judge's reading; slots the prompt names and the judge reads differently: upper case."""
-    out = []
+    out = {}
     for s in SLOTS:
-        v = pred[s]
-        out.append(v.upper() if slots[s] is not None and slots[s] != v else v)
-    return "judge: " + " ".join(out[:2]) + " " + "/".join(out[2:4]) + " on " + out[4]
+        v = pred[s] or "-"
+        out[s] = v.upper() if slots[s] is not None and slots[s] != pred[s] else v
+    if pred["relation"] == "single":
+        text = f"{out['colour']} {out['shape']} {out['size']}/{out['position']}"
+    else:
+        text = (f"{out['colour']} {out['shape']} {out['size']} {out['relation']} "
+                f"{out['colour2']} {out['shape2']} {out['size2']}")
+        if slots["relation"] == "single":
+            text = "TWO: " + text
+    if slots["relation"] in ("beside", "above") and pred["relation"] == "single":
+        text = "ONE: " + text
+    return "judge: " + text + " on " + out["background"]
 
 
 def main():
@@ -103,10 +126,11 @@ def main():
     try:
         from judge import load_judge, predict
         preds = predict(load_judge(), px)
+        preds = [dict(p) for p in preds]
         readings = [reading(p, s) for p, s in zip(preds, slots)]
     except FileNotFoundError:
         readings = [""] * len(PROMPTS)
-    caps = [("[held-out] " if s["colour"] and is_held_out(s["colour"], s["shape"], s["background"]) else "") + p
+    caps = [("[held-out] " if s["colour"] and slots_held_out(s) else "") + p
             for p, s in zip(PROMPTS, slots)]
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     sheet(px, caps, readings, out=a.out,

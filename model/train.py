@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from net import Net, T  # noqa: E402
+from net import Net, T, EMB, TDIM  # noqa: E402
 from scenes import dataset  # noqa: E402
 from vocab import SLOTS, to_index  # noqa: E402
 
@@ -37,6 +37,8 @@ T_HIGH = 750
 # weight. With a flat weight a small shape (radius 4.8 px) is ~7 % of its image and the loss
 # difference between its right and wrong outline is lost in the background's pixel noise.
 OBJ_DILATE = 2
+# Share of two-object scenes in the training pool (issue 21); the rest have one object.
+P_TWO = 0.5
 
 
 def schedule():
@@ -63,18 +65,25 @@ def slot_array(slots):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=40.0, help="wall-clock budget for the loop")
-    ap.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: time only)")
+    ap.add_argument("--steps", type=int, default=0, help="train this many steps (0: for --minutes "
+                    "of wall-clock time, which is not reproducible)")
+    ap.add_argument("--stop-at", type=int, default=0, help="end at this step of the --steps schedule "
+                    "(the run up to there is the same as the full one's)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--pool", type=int, default=40000, help="rendered training scenes")
     ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--precision", choices=["bf16", "fp32"], default="bf16",
                     help="bf16: convolutions under bfloat16 autocast (weights, optimiser and loss stay "
                     "float32), ~1.3x the steps per minute of fp32 on this CPU (model/REPORT.md)")
     ap.add_argument("--obj-weight", type=float, default=10.0,
                     help="extra loss weight on the object and its outline (0: flat)")
+    ap.add_argument("--p-two", type=float, default=P_TWO, help="share of two-object scenes")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
+    ap.add_argument("--init", default="", help="start from these EMA weights of an earlier model (model/"
+                    "base.pt: the one-object model of issue 4); slots it did not have start at zero in "
+                    "fc1, so the start behaves like that model (init_from)")
     ap.add_argument("--resume", default="", help="continue from this checkpoint (raw and EMA weights, "
                     "optimiser state if saved, loss history); the lr schedule restarts over the new budget")
     a = ap.parse_args()
@@ -85,7 +94,7 @@ def main():
     os.makedirs(a.out, exist_ok=True)
 
     t0 = time.time()
-    imgs, slots, cov = dataset(a.pool, seed=1000 + a.seed, covers=True)
+    imgs, slots, cov = dataset(a.pool, seed=1000 + a.seed, covers=True, p_two=a.p_two)
     x_all = torch.from_numpy(imgs).permute(0, 3, 1, 2).float() / 127.5 - 1.0
     near = torch.nn.functional.max_pool2d(torch.from_numpy(cov)[:, None], 2 * OBJ_DILATE + 1, 1, OBJ_DILATE)
     pw_all = 1.0 + a.obj_weight * near  # per-pixel loss weight [pool, 1, 32, 32]
@@ -97,6 +106,9 @@ def main():
     # channels-last lets oneDNN run the convolutions without layout conversions (~10 % faster)
     net = Net().to(memory_format=torch.channels_last)
     ema = copy.deepcopy(net).requires_grad_(False)
+    if a.init:
+        init_from(net, torch.load(a.init, map_location="cpu")["ema"])
+        ema.load_state_dict(net.state_dict())
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     budget = a.minutes * 60.0
     losses, step, start, avg = [], 0, time.time(), None
@@ -115,8 +127,9 @@ def main():
     a.prev_seconds = prev_seconds
     while True:
         el = time.time() - start
-        frac = max(el / budget, (step - step0) / a.steps if a.steps else 0.0)
-        if frac >= 1.0:
+        # a step count alone decides the schedule when given: reproducible from the seed
+        frac = (step - step0) / a.steps if a.steps else el / budget
+        if frac >= 1.0 or (a.stop_at and step >= a.stop_at):
             break
         lr = a.lr * min(1.0, (step + 1) / 200) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
@@ -157,13 +170,31 @@ def main():
     print(f"\ndone: {step} steps, {(time.time() - t0) / 60:.1f} min", file=sys.stderr)
 
 
+def init_from(net, old):
+    """Load an earlier model's weights whose condition had fewer slots (its first slots are
+    this one's first): the embeddings it has, fc1's columns for them and for the time
+    embedding; fc1's columns for the new slots are zero, so the new slots start unheard."""
+    sd = net.state_dict()
+    n_old = sum(1 for k in old if k.startswith("emb.") and k.endswith(".weight"))
+    for k, v in old.items():
+        if k == "fc1.weight":
+            w = torch.zeros_like(sd[k])
+            w[:, :n_old * EMB] = v[:, :n_old * EMB]
+            w[:, -TDIM:] = v[:, -TDIM:]
+            sd[k] = w
+        else:
+            assert sd[k].shape == v.shape, k
+            sd[k] = v
+    net.load_state_dict(sd)
+
+
 def save(a, ema, net, opt, step, losses, seconds):
     seconds += a.prev_seconds
     def plain(m):  # contiguous (NCHW) tensors, as the exporter and the samplers expect
         return {k: v.contiguous() for k, v in m.state_dict().items()}
     torch.save({"ema": plain(ema), "raw": plain(net), "opt": opt.state_dict(), "step": step,
                 "seed": a.seed, "batch": a.batch, "pool": a.pool, "seconds": seconds,
-                "precision": a.precision,
+                "precision": a.precision, "init": a.init or None,
                 "resumed_from": a.resume or None},
                os.path.join(a.out, "ckpt.pt.tmp"))
     os.replace(os.path.join(a.out, "ckpt.pt.tmp"), os.path.join(a.out, "ckpt.pt"))

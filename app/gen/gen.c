@@ -1,6 +1,7 @@
 /* The generator's state machine: a request becomes steps, each step one or two
- * forwards (conditional, then unconditional when guided), each forward a
- * sequence of bounded units from gen_net.c. gen_slice() runs units until the
+ * forwards (conditional, then unconditional when guided), then the clean-up
+ * forward after the last step; each forward a sequence of bounded units from
+ * gen_net.c. gen_slice() runs units until the
  * budget would be exceeded or a step ends. All state is in one static arena; no
  * heap, no floating point. */
 #include <string.h>
@@ -14,12 +15,16 @@ static struct {
     const char *plan_error;
     gen_plan_t plan;
     gen_fwd_t fwd;
-    uint8_t cond[5], uncond[5];
+    uint8_t cond[MD_NSLOTS], uncond[MD_NSLOTS];
     int steps, g10, preview;
-    int step, branch;
+    int step, branch; /* branch: B_COND, B_UNCOND or B_CLEAN */
     uint32_t longest, last;
     uint64_t total;
 } g;
+
+enum { B_COND, B_UNCOND, B_CLEAN };
+
+_Static_assert(MD_NSLOTS == GEN_NSLOTS, "model_data.c and the parser have the same slots");
 
 static uint32_t budget = GEN_SLICE_BUDGET; /* gen_set_slice_budget() changes it */
 
@@ -71,8 +76,9 @@ uint64_t gen_debug_total_macs(void)
 
 static void begin_forward(void)
 {
-    gn_forward_begin(&g.fwd, &gen_arena, &g.plan, g.branch ? g.uncond : g.cond,
-                     gs_timestep(g.step, g.steps), g.step == 0 && g.branch == 0);
+    int t = g.branch == B_CLEAN ? MD_CLEAN_T : gs_timestep(g.step, g.steps);
+    gn_forward_begin(&g.fwd, &gen_arena, &g.plan, g.branch == B_UNCOND ? g.uncond : g.cond, t,
+                     g.step == 0 && g.branch == B_COND);
 }
 
 int gen_begin(const gen_request_t *r)
@@ -82,9 +88,9 @@ int gen_begin(const gen_request_t *r)
     if (gen_validate(r, &field, &message) != 0 || plan() != 0) return -1;
     gen_parse_t pp;
     gen_parse(r->prompt, &pp);
-    memcpy(g.cond, pp.slot, 5);
+    memcpy(g.cond, pp.slot, MD_NSLOTS);
     gen_parse(r->negative, &pp); /* an empty negative prompt parses to all unspecified */
-    memcpy(g.uncond, pp.slot, 5);
+    memcpy(g.uncond, pp.slot, MD_NSLOTS);
     g.steps = r->steps;
     g.g10 = r->guidance10;
     g.preview = r->preview;
@@ -103,16 +109,28 @@ int gen_begin(const gen_request_t *r)
 }
 
 /* A forward ended: keep v_c and run the unconditional branch, or finish the
- * step. Returns 1 when the step is done. */
+ * step (after the last one, run the clean-up forward first). Returns 1 when
+ * the step is done. */
 static int forward_done(void)
 {
     const int16_t *out = gn_output(&gen_arena, &g.plan);
-    if (g.branch == 0) {
+    if (g.branch == B_CLEAN) {
+        gs_clean_finish(gen_arena.x, out);
+        if (gen_trace_cb)
+            gen_trace_emit("clean",
+                           gen_fnv1a(GEN_FNV_INIT, gen_arena.x, GEN_NPIX * sizeof(int16_t)));
+        if (g.preview)
+            gs_pixels(gen_arena.x, gen_arena.preview); /* the last preview is the image */
+        g.step++;
+        g.branch = B_COND;
+        return 1;
+    }
+    if (g.branch == B_COND) {
         memcpy(gen_arena.v_c, out, sizeof gen_arena.v_c);
         /* Guidance 1.0 is v_c itself, and outside the guidance interval the
          * model is not guided: no second forward. */
         if (g.g10 != 10 && gs_guided(gs_timestep(g.step, g.steps))) {
-            g.branch = 1;
+            g.branch = B_UNCOND;
             begin_forward();
             return 0;
         }
@@ -120,7 +138,7 @@ static int forward_done(void)
     int t = gs_timestep(g.step, g.steps);
     int t_next = g.step + 1 < g.steps ? gs_timestep(g.step + 1, g.steps) : -1;
     uint32_t x0_fnv;
-    gs_update(gen_arena.x, gen_arena.v_c, g.branch ? out : NULL, g.g10, t, t_next,
+    gs_update(gen_arena.x, gen_arena.v_c, g.branch == B_UNCOND ? out : NULL, g.g10, t, t_next,
               g.preview ? gen_arena.preview : NULL, gen_trace_cb ? &x0_fnv : NULL);
     if (gen_trace_cb) {
         if (g.step == 0)
@@ -128,8 +146,14 @@ static int forward_done(void)
         gen_trace_emit("x", gen_fnv1a(GEN_FNV_INIT, gen_arena.x, GEN_NPIX * sizeof(int16_t)));
         gen_trace_emit("x0", x0_fnv);
     }
+    if (t_next < 0) { /* the last step: the clean-up forward reads x at MD_CLEAN_T */
+        gs_clean_begin(gen_arena.x);
+        g.branch = B_CLEAN;
+        begin_forward();
+        return 0;
+    }
     g.step++;
-    g.branch = 0;
+    g.branch = B_COND;
     return 1;
 }
 

@@ -27,9 +27,25 @@ typedef struct {
     uint8_t preview; /* compute a preview at each step boundary */
 } gen_request_t;
 
+/* The slots of a prompt (model/SPEC.md section 1), in this order everywhere. */
+enum {
+    GEN_SLOT_COLOUR,
+    GEN_SLOT_SHAPE,
+    GEN_SLOT_SIZE,
+    GEN_SLOT_POSITION,
+    GEN_SLOT_BACKGROUND,
+    GEN_SLOT_COLOUR2, /* the second object's colour, shape and size */
+    GEN_SLOT_SHAPE2,
+    GEN_SLOT_SIZE2,
+    GEN_SLOT_RELATION,
+    GEN_NSLOTS
+};
+/* Values of the relation slot (0 = unspecified). */
+enum { GEN_REL_SINGLE = 1, GEN_REL_BESIDE = 2, GEN_REL_ABOVE = 3 };
+
 /* What the prompt parser understood (model/SPEC.md section 2). */
 typedef struct {
-    uint8_t slot[5]; /* colour, shape, size, position, background; 0 = unspecified */
+    uint8_t slot[GEN_NSLOTS]; /* 0 = unspecified */
     uint8_t n_ignored;
     char ignored[GEN_IGNORED_MAX][GEN_WORD_MAX];
 } gen_parse_t;

@@ -69,13 +69,13 @@ typedef struct {
     int band_layer, band_y, band_cg; /* what band[] holds (-1: nothing) */
     int pack_layer, pack_cg;         /* what wpack[] and offs[] hold */
     int t;
-    uint8_t slots[5];
+    uint8_t slots[MD_NSLOTS];
     int trace; /* report hashes of this forward */
 } gen_fwd_t;
 
 /* Start a forward of the current x (tensor 0 is derived from it here). */
-void gn_forward_begin(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p, const uint8_t slots[5],
-                      int t, int trace);
+void gn_forward_begin(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p,
+                      const uint8_t slots[MD_NSLOTS], int t, int trace);
 /* MACs of the next unit, 0 when the forward is done. */
 uint32_t gn_unit_cost(const gen_fwd_t *f, const gen_plan_t *p);
 /* Do the next unit. */
@@ -126,6 +126,10 @@ int gs_guided(int t);
  * rgb0. */
 void gs_update(int16_t *x, int16_t *v_c, const int16_t *v_u, int g10, int t, int t_next,
                uint8_t *rgb0, uint32_t *x0_fnv);
+/* The clean-up after the last step (SPEC 4.4): x becomes the network input at
+ * MD_CLEAN_T, then, from the network's v there, the final image. */
+void gs_clean_begin(int16_t *x);
+void gs_clean_finish(int16_t *x, const int16_t *v);
 void gs_pixels(const int16_t *v, uint8_t *rgb);
 
 /* ---- tracing (tests)

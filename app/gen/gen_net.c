@@ -303,15 +303,15 @@ static void conv_unit(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p)
 /* ---- the forward as a sequence of units
  * -------------------------------------------------- */
 
-void gn_forward_begin(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p, const uint8_t slots[5],
-                      int t, int trace)
+void gn_forward_begin(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p,
+                      const uint8_t slots[MD_NSLOTS], int t, int trace)
 {
     memset(f, 0, sizeof *f);
     f->phase = GN_FC1;
     f->t = t;
     f->trace = trace;
     f->band_layer = f->pack_layer = -1;
-    memcpy(f->slots, slots, 5);
+    memcpy(f->slots, slots, MD_NSLOTS);
     /* The coordinate planes after x (SPEC 3): constant, but rewritten here so that
      * nothing else has to know they share x's array. */
     int16_t *plane = a->x + GEN_NPIX;

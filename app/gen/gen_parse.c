@@ -4,11 +4,16 @@
 
 #include "app/gen/gen_internal.h"
 
-enum { K_COLOUR, K_SHAPE, K_SIZE, K_POSITION, K_BGWORD, K_FILLER, K_UNKNOWN };
+/* K_SHAPE..K_POSITION equal their slot numbers (GEN_SLOT_*) */
+enum { K_COLOUR, K_SHAPE, K_SIZE, K_POSITION, K_BGWORD, K_REL, K_FILLER, K_UNKNOWN };
+
+/* A relation word's value: the relation (GEN_REL_*), plus R_SWAP when the words name the
+ * second object first ("right of", "below"). */
+#define R_SWAP 0x10
 
 typedef struct {
     const char *word;
-    uint8_t kind, value; /* value: the slot index (1-based) */
+    uint8_t kind, value; /* value: the slot index (1-based), or a relation */
 } word_t;
 
 /* colours: red orange yellow green cyan blue purple pink white black = 1..10 */
@@ -89,6 +94,12 @@ static const word_t words[] = {
     {"centered", K_POSITION, 5},
     {"centred", K_POSITION, 5},
     {"central", K_POSITION, 5},
+    {"and", K_REL, GEN_REL_BESIDE},
+    {"beside", K_REL, GEN_REL_BESIDE},
+    {"above", K_REL, GEN_REL_ABOVE},
+    {"below", K_REL, GEN_REL_ABOVE | R_SWAP},
+    {"under", K_REL, GEN_REL_ABOVE | R_SWAP},
+    {"beneath", K_REL, GEN_REL_ABOVE | R_SWAP},
     {"background", K_BGWORD, 0},
     {"backdrop", K_BGWORD, 0},
     {"bg", K_BGWORD, 0},
@@ -101,7 +112,6 @@ static const word_t words[] = {
     {"at", K_FILLER, 0},
     {"of", K_FILLER, 0},
     {"with", K_FILLER, 0},
-    {"and", K_FILLER, 0},
     {"to", K_FILLER, 0},
     {"is", K_FILLER, 0},
     {"over", K_FILLER, 0},
@@ -148,15 +158,21 @@ static const word_t *lookup(const char *tok, size_t n)
     return NULL;
 }
 
-void gen_parse(const char *prompt, gen_parse_t *out)
+typedef struct {
+    uint8_t kind, value;
+    uint8_t pos; /* K_REL from "left of" / "right of": the position it is when unused */
+} elem_t;
+
+static int is_marked(const elem_t *st, int n, int i)
 {
-    /* The stream (fillers removed): at most one element per two bytes of prompt.
-     */
-    struct {
-        uint8_t kind, value;
-    } st[GEN_PROMPT_MAX / 2 + 1];
-    int n = 0;
-    memset(out, 0, sizeof *out);
+    return st[i].kind == K_COLOUR &&
+           ((i > 0 && st[i - 1].kind == K_BGWORD) || (i + 1 < n && st[i + 1].kind == K_BGWORD));
+}
+
+/* Rules 2 and 3: tokens into the stream (fillers removed); returns its length. */
+static int tokens(const char *prompt, elem_t *st, gen_parse_t *out)
+{
+    int n = 0, lr_at = -1; /* lr_at: the stream index of a "left"/"right" just before */
     const char *p = prompt;
     while (*p && p - prompt < GEN_PROMPT_MAX) {
         if (!is_letter(*p)) {
@@ -169,6 +185,8 @@ void gen_parse(const char *prompt, gen_parse_t *out)
         for (; *p && p - prompt < GEN_PROMPT_MAX && is_letter(*p); p++, len++)
             if (len < TOKEN_MAX) tok[len] = (char)(*p | 0x20); /* ASCII lowercase */
         const word_t *w = lookup(tok, len);
+        int was_lr = lr_at;
+        lr_at = -1;
         if (!w) {
             if (out->n_ignored < GEN_IGNORED_MAX) {
                 size_t m = len < GEN_WORD_MAX - 1 ? len : GEN_WORD_MAX - 1;
@@ -177,31 +195,93 @@ void gen_parse(const char *prompt, gen_parse_t *out)
                     dst[i] = (char)(start[i] | 0x20);
                 dst[m] = 0;
             }
-            st[n].kind = K_UNKNOWN, st[n++].value = 0;
+            st[n++] = (elem_t){K_UNKNOWN, 0, 0};
+        } else if (was_lr >= 0 && len == 2 && memcmp(tok, "of", 2) == 0) {
+            /* "left of" / "right of": positions 1 and 2 */
+            uint8_t pos = st[was_lr].value;
+            st[was_lr] = (elem_t){K_REL, (uint8_t)(GEN_REL_BESIDE | (pos == 2 ? R_SWAP : 0)), pos};
         } else if (w->kind != K_FILLER) {
-            st[n].kind = w->kind, st[n++].value = w->value;
+            if (w->kind == K_POSITION && w->value <= 2 && len == (w->value == 1 ? 4u : 5u))
+                lr_at = n; /* the words "left" and "right" themselves */
+            st[n++] = (elem_t){w->kind, w->value, 0};
         }
     }
-    /* Rule 3 and 4: the first background-marked colour is the background. */
+    return n;
+}
+
+void gen_parse(const char *prompt, gen_parse_t *out)
+{
+    /* The stream: at most one element per two bytes of prompt. */
+    elem_t st[GEN_PROMPT_MAX / 2 + 1];
+    memset(out, 0, sizeof *out);
+    int n = tokens(prompt, st, out);
+    /* Rule 2a: the first relation word with shapes before and after it splits. */
+    int first_shape = -1, last_shape = -1, split = -1;
+    for (int i = 0; i < n; i++)
+        if (st[i].kind == K_SHAPE) {
+            if (first_shape < 0) first_shape = i;
+            last_shape = i;
+        }
+    for (int i = first_shape + 1; first_shape >= 0 && i < last_shape && split < 0; i++)
+        if (st[i].kind == K_REL) split = i;
+    int m = 0, at = -1; /* the other relation words go, or are positions again */
+    for (int i = 0; i < n; i++) {
+        if (st[i].kind == K_REL && i != split) {
+            if (st[i].pos) st[m++] = (elem_t){K_POSITION, st[i].pos, 0};
+            continue;
+        }
+        if (i == split) at = m;
+        st[m++] = st[i];
+    }
+    n = m;
+    /* Rule 3: the first background-marked colour is the background. */
     int bg = -1;
     for (int i = 0; i < n && bg < 0; i++)
-        if (st[i].kind == K_COLOUR &&
-            ((i > 0 && st[i - 1].kind == K_BGWORD) || (i + 1 < n && st[i + 1].kind == K_BGWORD)))
-            bg = i;
-    if (bg >= 0) out->slot[4] = st[bg].value;
-    int colours = 0;
-    for (int i = 0; i < n; i++) {
-        if (st[i].kind != K_COLOUR || i == bg) continue;
-        if (colours == 0)
-            out->slot[0] = st[i].value;
-        else if (colours == 1 && bg < 0)
-            out->slot[4] = st[i].value;
-        colours++;
+        if (is_marked(st, n, i)) bg = i;
+    uint8_t *slot = out->slot;
+    if (at < 0) {
+        /* Rules 4 and 5: one object. */
+        if (bg >= 0) slot[GEN_SLOT_BACKGROUND] = st[bg].value;
+        int colours = 0;
+        for (int i = 0; i < n; i++) {
+            if (st[i].kind != K_COLOUR || i == bg) continue;
+            if (colours == 0)
+                slot[GEN_SLOT_COLOUR] = st[i].value;
+            else if (colours == 1 && bg < 0)
+                slot[GEN_SLOT_BACKGROUND] = st[i].value;
+            colours++;
+        }
+        for (int i = 0; i < n; i++)
+            if (st[i].kind >= K_SHAPE && st[i].kind <= K_POSITION && !slot[st[i].kind])
+                slot[st[i].kind] = st[i].value;
+        if (slot[GEN_SLOT_COLOUR] || slot[GEN_SLOT_SHAPE] || slot[GEN_SLOT_SIZE] ||
+            slot[GEN_SLOT_POSITION])
+            slot[GEN_SLOT_RELATION] = GEN_REL_SINGLE;
+        return;
     }
-    /* Rule 5: shape, size and position from the first word of each kind. */
-    for (int i = 0; i < n; i++)
-        if (st[i].kind >= K_SHAPE && st[i].kind <= K_POSITION && !out->slot[st[i].kind])
-            out->slot[st[i].kind] = st[i].value;
+    /* Rule 6: two objects, one from each part. */
+    int used[2] = {-1, -1};
+    for (int k = 0; k < 2; k++) {
+        int lo = k ? at + 1 : 0, hi = k ? n : at, base = k ? GEN_SLOT_COLOUR2 : GEN_SLOT_COLOUR;
+        for (int i = lo; i < hi; i++) {
+            if (st[i].kind == K_COLOUR && i != bg && used[k] < 0) {
+                used[k] = i;
+                slot[base] = st[i].value;
+            }
+            if ((st[i].kind == K_SHAPE || st[i].kind == K_SIZE) && !slot[base + st[i].kind])
+                slot[base + st[i].kind] = st[i].value;
+        }
+    }
+    for (int i = 0; i < n && bg < 0; i++)
+        if (st[i].kind == K_COLOUR && i != used[0] && i != used[1]) bg = i;
+    if (bg >= 0) slot[GEN_SLOT_BACKGROUND] = st[bg].value;
+    if (st[at].value & R_SWAP)
+        for (int i = 0; i < 3; i++) {
+            uint8_t a = slot[GEN_SLOT_COLOUR + i];
+            slot[GEN_SLOT_COLOUR + i] = slot[GEN_SLOT_COLOUR2 + i];
+            slot[GEN_SLOT_COLOUR2 + i] = a;
+        }
+    slot[GEN_SLOT_RELATION] = st[at].value & ~R_SWAP;
 }
 
 static int bounded_len(const char *s, size_t cap)

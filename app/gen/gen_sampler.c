@@ -1,5 +1,6 @@
 /* The sampler of model/SPEC.md 4.4: seeded xorshift32, the Q12 Gaussian, DDIM
- * timesteps, classifier-free guidance and the DDIM update from v, and pixels. */
+ * timesteps, classifier-free guidance and the DDIM update from v, the clean-up
+ * after the last step, and pixels. */
 #include "app/gen/gen_internal.h"
 
 uint32_t gs_seed(uint32_t seed)
@@ -81,6 +82,20 @@ void gs_update(int16_t *x, int16_t *v_c, const int16_t *v_u, int g10, int t, int
         x[i] = (int16_t)gk_sat((sap * x0 + s1p * eps + 16384) >> 15, -32768, 32767);
     }
     if (x0_fnv) *x0_fnv = h;
+}
+
+void gs_clean_begin(int16_t *x)
+{
+    const int64_t sa = md_sched_sa[MD_CLEAN_T];
+    for (int i = 0; i < GEN_NPIX; i++) /* |x| <= 4096 after the last step: no saturation */
+        x[i] = (int16_t)((sa * x[i] + 16384) >> 15);
+}
+
+void gs_clean_finish(int16_t *x, const int16_t *v)
+{
+    const int64_t sa = md_sched_sa[MD_CLEAN_T], s1 = md_sched_s1[MD_CLEAN_T];
+    for (int i = 0; i < GEN_NPIX; i++)
+        x[i] = (int16_t)gk_sat((sa * x[i] - s1 * v[i] + 16384) >> 15, -4096, 4096);
 }
 
 void gs_pixels(const int16_t *v, uint8_t *rgb)

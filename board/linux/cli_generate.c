@@ -177,8 +177,10 @@ int cli_generate(int argc, char **argv)
     }
     if (raw && write_file(raw, rgb, GEN_RGB_SIZE) != 0) return 1;
     fprintf(stderr,
-            "slots colour %u shape %u size %u position %u background %u; ignored:", pp.slot[0],
-            pp.slot[1], pp.slot[2], pp.slot[3], pp.slot[4]);
+            "slots colour %u shape %u size %u position %u background %u colour2 %u shape2 %u "
+            "size2 %u relation %u; ignored:",
+            pp.slot[0], pp.slot[1], pp.slot[2], pp.slot[3], pp.slot[4], pp.slot[5], pp.slot[6],
+            pp.slot[7], pp.slot[8]);
     for (int i = 0; i < pp.n_ignored; i++)
         fprintf(stderr, " %s", pp.ignored[i]);
     fprintf(stderr, "\n");

@@ -34,13 +34,27 @@ def random_prompt(rng, n_min=1):
     return "".join(w + rng.choice(seps) for w in out).strip() or "circle"
 
 
+def two_object_prompt(rng):
+    """Two objects with a relation, each with some of colour, size and shape words (the
+    random word salad above only rarely has a shape on both sides of a relation word)."""
+    from prompt import WORDS as W
+    pick = lambda kind: rng.choice(sorted(w for w, (k, _) in W.items() if k == kind))  # noqa: E731
+    def obj():
+        return " ".join(w for w in (pick("size") if rng.random() < 0.5 else "",
+                                    pick("colour") if rng.random() < 0.8 else "", pick("shape")) if w)
+    rel = rng.choice(["left of", "right of", "above", "below", "and", "under", "beside"])
+    bg = rng.choice(["", ", " + pick("colour") + " background", " on a " + pick("colour") + " bg"])
+    return f"a {obj()} {rel} a {obj()}{bg}"
+
+
 def cases(rng, n):
     steps = [1, 100, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50]
     for i in range(n):
         s = steps[i] if i < len(steps) else rng.randint(1, 30)
         g10 = 10 if i % 7 == 2 else (200 if i % 7 == 5 else rng.randint(10, 200))
         neg = random_prompt(rng) if rng.random() < 0.4 else ""
-        yield random_prompt(rng), neg, rng.randint(0, 2**32 - 1), s, g10
+        prompt = two_object_prompt(rng) if i % 3 == 1 else random_prompt(rng)
+        yield prompt, neg, rng.randint(0, 2**32 - 1), s, g10
 
 
 def main():

@@ -25,6 +25,8 @@ static void on_trace(void *ctx, const char *name, uint32_t fnv)
     char s[16];
     if (strcmp(name, "noise") == 0) {
         want = json_hex32(c->json, "noise_fnv");
+    } else if (strcmp(name, "clean") == 0) {
+        want = json_hex32(c->json, "x_clean_fnv");
     } else if (strcmp(name, "x") == 0 || strcmp(name, "x0") == 0) {
         const char *key = name[1] ? "x0_after_step_fnv" : "x_after_step_fnv";
         if (json_item(c->json, key, c->step, s, sizeof s)) want = (uint32_t)strtoul(s, NULL, 16);
@@ -57,7 +59,7 @@ static void golden_case(int i)
     gen_parse_t pc, pu;
     gen_parse(prompt, &pc);
     gen_parse(negative, &pu);
-    for (int k = 0; k < 5; k++) {
+    for (int k = 0; k < GEN_NSLOTS; k++) {
         assert_true(json_item(json, "cond", k, s, sizeof s));
         assert_int_equal(pc.slot[k], atoi(s));
         assert_true(json_item(json, "uncond", k, s, sizeof s));
@@ -75,11 +77,11 @@ static void golden_case(int i)
     int slices = run_to_end(&r, NULL);
     gen_debug_trace(NULL, NULL);
     assert_true(slices > 0);
-    /* noise, 3 condition tensors, the layers, v, then x and x0 per step */
+    /* noise, 3 condition tensors, the layers, v, then x and x0 per step, then the clean-up */
     print_message("case%d: %d hashes, %d slices%s%s\n", i, c.n, slices, c.bad ? ", first bad " : "",
                   c.first_bad);
     assert_int_equal(c.bad, 0);
-    assert_int_equal(c.n, 1 + 3 + 10 + 1 + 2 * r.steps);
+    assert_int_equal(c.n, 1 + 3 + 10 + 1 + 2 * r.steps + 1);
     assert_int_equal(c.step, r.steps);
 
     char hex[2 * GEN_RGB_SIZE + 1];
@@ -91,12 +93,12 @@ static void golden_case(int i)
         diff += px[k] != (uint8_t)strtoul((char[3]){hex[2 * k], hex[2 * k + 1], 0}, NULL, 16);
     assert_int_equal(diff, 0);
     assert_int_equal(gen_fnv1a(GEN_FNV_INIT, px, GEN_RGB_SIZE), json_hex32(json, "pixels_fnv"));
-    /* After the last step x0 is the image: the preview is the final picture. */
+    /* After the clean-up the preview is the final picture. */
     assert_memory_equal(gen_preview_rgb(), px, GEN_RGB_SIZE);
 }
 
-/* model/golden.py writes one case file per entry of its CASES: 5. */
-#define GOLDEN_CASES 5
+/* model/golden.py writes one case file per entry of its CASES: 7. */
+#define GOLDEN_CASES 7
 
 /* One test per case file. A missing file fails (run /usr/bin/python3 model/golden.py). */
 static void golden_test(void **state)
@@ -126,13 +128,15 @@ static void portable_kernel(void **state)
 
 int main(void)
 {
-    static int idx[GOLDEN_CASES] = {0, 1, 2, 3, 4};
+    static int idx[GOLDEN_CASES] = {0, 1, 2, 3, 4, 5, 6};
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_prestate(golden_test, &idx[0]),
         cmocka_unit_test_prestate(golden_test, &idx[1]),
         cmocka_unit_test_prestate(golden_test, &idx[2]),
         cmocka_unit_test_prestate(golden_test, &idx[3]),
         cmocka_unit_test_prestate(golden_test, &idx[4]),
+        cmocka_unit_test_prestate(golden_test, &idx[5]), /* two objects */
+        cmocka_unit_test_prestate(golden_test, &idx[6]), /* two objects */
         cmocka_unit_test(no_unchecked_case_files),
         cmocka_unit_test(portable_kernel),
     };

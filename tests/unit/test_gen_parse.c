@@ -9,13 +9,19 @@
 
 #include "test_gen_util.h"
 
-static const char *const names[5][11] = {
+/* model/vocab.py's names per slot, in the columns' order */
+static const char *const names[GEN_NSLOTS][11] = {
     {"red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink", "white", "black"},
     {"circle", "square", "triangle", "ring", "cross", "star"},
     {"small", "large"},
     {"left", "right", "top", "bottom", "center"},
     {"red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink", "white", "black"},
+    {"red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink", "white", "black"},
+    {"circle", "square", "triangle", "ring", "cross", "star"},
+    {"small", "large"},
+    {"single", "beside", "above"},
 };
+#define NCOL (GEN_NSLOTS + 2) /* prompt, the slots, ignored */
 
 static int slot_index(int s, const char *name)
 {
@@ -51,9 +57,9 @@ static void every_row_of_prompts_tsv(void **state)
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = 0;
         if (line[0] == '#' || line[0] == 0) continue;
-        char *col[7];
+        char *col[NCOL];
         int n = 0;
-        for (char *p = line; n < 7; n++) {
+        for (char *p = line; n < NCOL; n++) {
             col[n] = p;
             char *tab = strchr(p, '\t');
             if (!tab) {
@@ -63,7 +69,7 @@ static void every_row_of_prompts_tsv(void **state)
             *tab = 0;
             p = tab + 1;
         }
-        assert_int_equal(n, 7);
+        assert_int_equal(n, NCOL);
         char prompt[GEN_PROMPT_MAX];
         unescape(col[0], prompt, sizeof prompt);
         gen_parse_t got;
@@ -73,13 +79,17 @@ static void every_row_of_prompts_tsv(void **state)
             if (i) strcat(ign, ",");
             strcat(ign, got.ignored[i]);
         }
-        int ok = strcmp(ign[0] ? ign : "-", col[6]) == 0;
-        for (int s = 0; s < 5; s++)
+        int ok = strcmp(ign[0] ? ign : "-", col[NCOL - 1]) == 0;
+        for (int s = 0; s < GEN_NSLOTS; s++)
             ok &= got.slot[s] == slot_index(s, col[1 + s]);
         if (!ok) {
-            print_message("row %d '%s': got %d %d %d %d %d [%s], want %s %s %s %s %s [%s]\n", rows,
-                          col[0], got.slot[0], got.slot[1], got.slot[2], got.slot[3], got.slot[4],
-                          ign, col[1], col[2], col[3], col[4], col[5], col[6]);
+            char gs[64] = "", ws[256] = "";
+            for (int s = 0; s < GEN_NSLOTS; s++) {
+                snprintf(gs + strlen(gs), sizeof gs - strlen(gs), " %d", got.slot[s]);
+                snprintf(ws + strlen(ws), sizeof ws - strlen(ws), " %s", col[1 + s]);
+            }
+            print_message("row %d '%s': got%s [%s], want%s [%s]\n", rows, col[0], gs, ign, ws,
+                          col[NCOL - 1]);
             bad++;
         }
         rows++;
@@ -118,7 +128,7 @@ static void bounds(void **state)
     gen_parse(s, &p);
     assert_int_equal(p.n_ignored, GEN_IGNORED_MAX);
     gen_parse("", &p);
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < GEN_NSLOTS; i++)
         assert_int_equal(p.slot[i], 0);
     /* UTF-8 bytes separate tokens. */
     gen_parse("r\xc3\xa9"
