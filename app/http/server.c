@@ -260,6 +260,9 @@ static int h_tick(conn_t *c, uint32_t now)
     http_conn_t *h = hc(c);
     if (h->deferred) {
         if ((int32_t)(now - h->deadline) >= 0) {
+            /* Answered once TCP can take a head: a reply whose head does not fit gives the
+             * connection up, and under loss the window can stay shut past the deadline. */
+            if (conn_space(c) < HTTP_HEAD_MAX) return 0;
             h->d->expire(c, h->d_arg);
             if ((h = hc(c)) != NULL && h->deferred) {
                 LOGE("conn %u: a deferred request expired unanswered", conn_index(c));

@@ -68,7 +68,7 @@ typedef struct {
     /* Every superloop pass while deferred (optional): answer when ready. Returns non-zero
      * if it has work pending. */
     int (*poll)(conn_t *c, void *arg, uint32_t now_ms);
-    /* The timeout passed: must answer now. */
+    /* The timeout passed (and TCP can take a response head): must answer now. */
     void (*expire)(conn_t *c, void *arg);
     /* The connection closed while deferred (optional): forget it. */
     void (*gone)(conn_t *c, void *arg);

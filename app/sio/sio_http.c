@@ -157,10 +157,13 @@ static void poll_answer(sio_session_t *s)
     /* What TCP takes now, plus the pool slot that holds the rest until it is acknowledged
      * (held only when a response goes out). */
     if (conn_sending(c)) return; /* an earlier answer still holds the slot */
+    /* The head is written now (http_reply gives up a connection whose head does not fit:
+     * under loss the window can stay shut for seconds), only the body's rest may wait. */
     size_t room = conn_space(c);
+    if (room < HTTP_HEAD_MAX) return; /* the window is shut: try on a later pass */
     int slot = conn_slot_get(c) != NULL;
     if (slot) room += CONN_SLOT_SIZE;
-    if (room < HTTP_HEAD_MAX + 64) { /* the window is shut: try on a later pass */
+    if (room < HTTP_HEAD_MAX + 64) { /* too little room for an answer: try on a later pass */
         if (slot) conn_slot_put(c);
         return;
     }

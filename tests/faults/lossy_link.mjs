@@ -1,6 +1,7 @@
-// 10 % loss and 100 +- 50 ms delay with reordering, both ways, during a 50-step job with 8
-// subscribers (4 WebSocket, 4 SSE): every client gets every event exactly once, in order, and
-// new clients are still answered. Then a wire taken away for 3 s mid-job: every client
+// 10 % loss and 100 +- 50 ms delay with reordering, both ways, during a 50-step job with 10
+// subscribers (4 WebSocket, 4 SSE, 2 Socket.IO: one polling then upgraded, one websocket
+// only, following the job with job:subscribe): every client gets every event exactly once, in
+// order, and new clients are still answered. Then a wire taken away for 3 s mid-job: every client
 // resumes on its own TCP connection, nothing missing.
 // pace-ms: 80 (a 50-step job lasts 4 s, so that the faults meet it running)
 import test from 'node:test';
@@ -8,7 +9,9 @@ import assert from 'node:assert/strict';
 import {
   SLOW, submit, openWs, collect, closeWs, openSse, assertFullSequence, canon, sleep, waitIdle,
   waitConnections, link, probe, baseline, backToBaseline, report, countDelivery,
+  TARGET, isFinal,
 } from './lib/faults.mjs';
+import { io } from '../e2e/lib/sio.mjs';
 
 const STEPS = 50;
 const EVENTS = STEPS + 3;
@@ -28,10 +31,33 @@ async function subscribers(t, sid) {
     t.after(() => s.close());
     sse.push(s);
   }
-  return { ws, sse };
+  const sio = [];
+  for (const opts of [{}, { transports: ['websocket'] }]) sio.push(await sioSubscriber(t, sid, opts));
+  return { ws, sse, sio };
 }
 
-async function finish({ ws, sse }, sid) {
+// A Socket.IO client following job sid (job:event carries the /ws events); its list of
+// events resolves when the final one has come. No reconnection: the session must hold.
+async function sioSubscriber(t, sid, opts) {
+  const s = io(TARGET, { reconnection: false, ...opts });
+  t.after(() => s.disconnect());
+  const events = [];
+  const done = new Promise((resolve, reject) => {
+    s.on('job:event', (e) => {
+      if (e.session_id !== sid) return;
+      events.push(e);
+      if (isFinal(e)) resolve(events);
+    });
+    s.on('disconnect', (why) => reject(new Error(`socket.io session lost: ${why}`)));
+  });
+  done.catch(() => {}); // awaited in finish(); a loss before then must not go unhandled
+  await new Promise((res, rej) => { s.once('connected', res); s.once('connect_error', rej); });
+  const ack = await s.timeout(60000 * SLOW).emitWithAck('job:subscribe', { session_id: sid });
+  assert.equal(ack.ok, true, `job:subscribe: ${JSON.stringify(ack)}`);
+  return { s, done };
+}
+
+async function finish({ ws, sse, sio = [] }, sid) {
   const lists = [];
   for (const c of ws) {
     lists.push((await collect(c, sid, 120000 * SLOW)).events);
@@ -42,6 +68,10 @@ async function finish({ ws, sse }, sid) {
     for (const e of s.events) assert.equal(e._sse_id, e.event_id, 'SSE id: is the event_id');
     lists.push(s.events);
   }
+  for (const c of sio) {
+    lists.push(await c.done);
+    c.s.disconnect();
+  }
   return lists;
 }
 
@@ -51,7 +81,7 @@ function assertAll(lists) {
   for (const events of lists) assert.deepEqual(events.map(canon), ref);
 }
 
-test('10 % loss, 100 +- 50 ms delay, reordering, both ways: 8 subscribers get every event once', async (t) => {
+test('10 % loss, 100 +- 50 ms delay, reordering, both ways: 10 subscribers get every event once', async (t) => {
   await waitIdle();
   await waitConnections(0);
   const base = await baseline();
@@ -74,7 +104,7 @@ test('10 % loss, 100 +- 50 ms delay, reordering, both ways: 8 subscribers get ev
   const rec = await backToBaseline(base);
   report({
     fault: '10 % loss, 100 +- 50 ms delay, reordering (both ways)',
-    load: '50-step job, 4 WS + 4 SSE subscribers', duration_ms: duration,
+    load: '50-step job, 4 WS + 4 SSE + 2 Socket.IO subscribers', duration_ms: duration,
     events: countDelivery(lists, EVENTS), probe: { ...during, limit_ms: 3000 }, ...rec,
   });
   assert.ok(during.ok >= 5, `new clients answered within 3 s: ${during.ok} of ${during.tries}`);
@@ -101,14 +131,14 @@ test('the wire taken away for 3 s mid-job: every client resumes, nothing missing
   const rest = await collect(subs.ws[0], sid, 120000 * SLOW);
   await closeWs(subs.ws[0]);
   const first = [...early, ...rest.events];
-  const others = await finish({ ws: subs.ws.slice(1), sse: subs.sse }, sid);
+  const others = await finish({ ws: subs.ws.slice(1), sse: subs.sse, sio: subs.sio }, sid);
   const lists = [first, ...others];
   const duration = Math.round(performance.now() - t0);
   assertAll(lists);
   const after = await probe(20);
   const rec = await backToBaseline(base);
   report({
-    fault: 'wire taken away 3 s mid-job', load: '50-step job, 4 WS + 4 SSE subscribers',
+    fault: 'wire taken away 3 s mid-job', load: '50-step job, 4 WS + 4 SSE + 2 Socket.IO subscribers',
     duration_ms: duration, events: countDelivery(lists, EVENTS), probe: { ...after, when: 'after' }, ...rec,
   });
   assert.ok(after.ok >= 19, `after the cut, new clients answered within 1 s: ${after.ok} of 20`);
