@@ -182,21 +182,28 @@ int conn_send(conn_t *c, const void *data, size_t len, int lifetime)
     const uint8_t *p = data;
     size_t now = min_sz(len, conn_space(c));
     if (now > 0 && conn_write(c, p, now) != 0) now = 0;
+    /* What is staged (a head, the body's first part) goes to lwIP before the rest is queued:
+     * committed with output already pending, it would spill behind that output and the
+     * bytes would go out of order. */
+    conn_stage_commit_if(c);
     size_t rest = len - now;
     if (rest > 0) {
-        if (lifetime == CONN_STATIC) {
+        if (lifetime == CONN_STATIC && c->tx_left == 0) {
             c->tx_ptr = p + now;
         } else {
-            uint8_t *base = rest <= CONN_SLOT_SIZE ? tx_slot(c) : NULL;
+            /* Behind whatever a spill left there; a body answered from its own slot may
+             * overlap where it goes (memmove). */
+            uint8_t *base = c->tx_left + rest <= CONN_SLOT_SIZE ? tx_slot(c) : NULL;
             if (!base) {
                 LOGW("conn %u: %u bytes of output have nowhere to wait", c->index, (unsigned)rest);
                 conn_close(c);
                 return -1;
             }
-            memmove(base, p + now, rest); /* may overlap: a body answered from its slot */
+            if (c->tx_left && c->tx_ptr != base) memmove(base, c->tx_ptr, c->tx_left);
+            memmove(base + c->tx_left, p + now, rest);
             c->tx_ptr = base;
         }
-        c->tx_left = (uint32_t)rest;
+        c->tx_left += (uint32_t)rest;
     }
     conn_tx_pump(c);
     return 0;
