@@ -154,6 +154,14 @@
 #define HTTP_REQUEST_TIMEOUT_PRESSURE_MS 2000
 #define HTTP_IDLE_TIMEOUT_PRESSURE_MS    1000
 
+/* A keep-alive HTTPS connection holds one of the MAX_TLS (2) sessions while it idles, and a
+ * browser keeps a few open after a page: after an answer they are closed after this long
+ * without a request, so that the next TLS client (the page's own wss) gets a session. A
+ * connection that has not yet sent its first request (its handshake may wait for a session)
+ * keeps HTTP_IDLE_TIMEOUT_MS. A returning client
+ * resumes with its ticket. No RAM. */
+#define HTTP_IDLE_TIMEOUT_TLS_MS 2000
+
 /* A complete request is answered once TCP can take this much of the answer at once; until
  * then it waits (the shared send heap frees as peers acknowledge). */
 #define HTTP_REPLY_MIN_SPACE 1024

@@ -17,6 +17,7 @@ typedef struct {
     uint8_t req_ready;  /* a complete request waits for send room */
     uint8_t answered;   /* the handler replied: the request is over once it returns */
     uint8_t deferred;   /* the handler parked the request (http_defer) */
+    uint8_t served;     /* a request has been answered: now idle between requests */
     uint32_t t_request; /* when the current request's first byte arrived */
     uint32_t deadline;  /* deferred: when it expires */
     const http_deferred_t *d;
@@ -66,6 +67,7 @@ static void request_done(conn_t *c, http_conn_t *h)
 {
     if (h->deferred) stats.deferred--;
     h->in_request = h->need_body = h->req_ready = h->answered = h->deferred = 0;
+    h->served = 1;
     h->d = NULL;
     h->d_arg = NULL;
     if (!conn_sending(c)) conn_slot_put(c); /* the body's slot, unless a reply tail lives there */
@@ -276,7 +278,9 @@ static int h_tick(conn_t *c, uint32_t now)
     /* With the table nearly full, slow and silent peers get less time (conn_pressure). */
     int tight = conn_pressure();
     uint32_t req_ms = tight ? HTTP_REQUEST_TIMEOUT_PRESSURE_MS : HTTP_REQUEST_TIMEOUT_MS;
-    uint32_t idle_ms = tight ? HTTP_IDLE_TIMEOUT_PRESSURE_MS : HTTP_IDLE_TIMEOUT_MS;
+    uint32_t idle_ms = tight                          ? HTTP_IDLE_TIMEOUT_PRESSURE_MS
+                       : conn_wrapped(c) && h->served ? HTTP_IDLE_TIMEOUT_TLS_MS
+                                                      : HTTP_IDLE_TIMEOUT_MS;
     if (h->in_request && !h->req_ready && now - h->t_request > req_ms) {
         stats.timeouts_408++;
         LOGI("conn %u: request not complete after %lu ms, 408", conn_index(c),
