@@ -78,7 +78,7 @@ mbedtls_ms_time_t mbedtls_ms_time(void)
 /* ---- state ----------------------------------------------------------------------- */
 
 /* The one heap mbedTLS allocates from; its size and what it holds are in app/config.h. */
-static unsigned char heap[TLS_HEAP_SIZE];
+static _Alignas(8) unsigned char heap[TLS_HEAP_SIZE];
 
 static mbedtls_ctr_drbg_context drbg;
 static mbedtls_ssl_config conf;

@@ -410,10 +410,11 @@ void conn_shutdown(void)
 {
     for (int i = 0; i < MAX_CONNS; i++)
         conn_close(&conns[i]);
-    for (int i = 0; i < CONN_LISTENERS; i++) {
-        if (listeners[i].pcb) altcp_close(listeners[i].pcb);
-        listeners[i].pcb = NULL;
-    }
+    /* Listeners stay open: the superloop is ending, and lwIP 2.2.1's altcp_tcp_close reads
+     * the poll callback of the PCB it closes, a field a listening PCB does not have (a
+     * read past tcp_pcb_listen that AddressSanitizer reports). Stop accepting instead. */
+    for (int i = 0; i < CONN_LISTENERS; i++)
+        if (listeners[i].pcb) altcp_accept(listeners[i].pcb, NULL);
 }
 
 int conn_poll(uint32_t now)

@@ -74,7 +74,7 @@ typedef struct altcp_pcb *(*conn_wrap_fn)(struct altcp_pcb *inner);
 /* Accept connections on port; each starts with proto. wrap: NULL for plain TCP. Returns 0,
  * or -1. */
 int conn_listen(uint16_t port, const conn_proto_t *proto, conn_wrap_fn wrap);
-/* Close every connection and listener. */
+/* Close every connection and stop accepting (the superloop is ending). */
 void conn_shutdown(void);
 /* Timeouts, pending output and protocol ticks; returns non-zero if work is pending. */
 int conn_poll(uint32_t now_ms);
