@@ -27,7 +27,7 @@
 #define MBEDTLS_MEMORY_BUFFER_ALLOC_C
 /* Blocks (and their headers, which hold size_t and pointers) on 8-byte boundaries: the
  * default of 4 misaligns them on 64-bit hosts (UBSan reports it); a few bytes a block. */
-#define MBEDTLS_MEMORY_ALIGN_MULTIPLE 8
+#define MBEDTLS_MEMORY_ALIGN_MULTIPLE  8
 #define MBEDTLS_MEMORY_DEBUG           /* current and peak use for /api/health */
 #define MBEDTLS_PLATFORM_FPRINTF_MACRO edge_tls_fprintf
 void *edge_tls_no_calloc(size_t n, size_t size);
