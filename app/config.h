@@ -163,8 +163,11 @@
 #define HTTP_IDLE_TIMEOUT_TLS_MS 2000
 
 /* A complete request is answered once TCP can take this much of the answer at once; until
- * then it waits (the shared send heap frees as peers acknowledge). */
-#define HTTP_REPLY_MIN_SPACE 1024
+ * then it waits (the shared send heap frees as peers acknowledge). What does not fit waits
+ * in one of the CONN_SLOTS pool slots, and with many clients at once there are more answers
+ * than slots: 2 KB takes /api/health (~1.9 KB with its head) whole, so that 20 concurrent
+ * health checks wait their turn instead of finding no slot and being closed. */
+#define HTTP_REPLY_MIN_SPACE 2048
 
 /* Receive-pool frames that waiting input may never take: the frames that carry ACKs and
  * new requests must always find a pbuf, or no connection could make progress. */
