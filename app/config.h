@@ -168,6 +168,10 @@
  * than slots: 2 KB takes /api/health (~1.9 KB with its head) whole, so that 20 concurrent
  * health checks wait their turn instead of finding no slot and being closed. */
 #define HTTP_REPLY_MIN_SPACE 2048
+/* Over TLS the send room is one record (MBEDTLS_SSL_OUT_CONTENT_LEN, 2 KB, less its
+ * expansion), so it never reaches HTTP_REPLY_MIN_SPACE: a TLS request waits for this much
+ * instead. There are only MAX_TLS sessions, so few answers can want a slot at once. */
+#define HTTP_REPLY_MIN_SPACE_TLS 1024
 
 /* Receive-pool frames that waiting input may never take: the frames that carry ACKs and
  * new requests must always find a pbuf, or no connection could make progress. */

@@ -209,7 +209,8 @@ static void handle_request(conn_t *c, http_conn_t *h)
  * dropping the connection. Returns non-zero if the request was handled. */
 static int try_handle(conn_t *c, http_conn_t *h)
 {
-    if (conn_space(c) < HTTP_REPLY_MIN_SPACE) return 0;
+    size_t need = conn_wrapped(c) ? HTTP_REPLY_MIN_SPACE_TLS : HTTP_REPLY_MIN_SPACE;
+    if (conn_space(c) < need) return 0;
     handle_request(c, h);
     return 1;
 }
