@@ -16,11 +16,20 @@ count_cmocka() {
   P=$((P + p)); F=$((F + f))
 }
 
-# Count node --test (TAP reporter) summary lines: "# pass N" / "# fail N".
+# Count node --test (TAP reporter) summary lines: "# pass N" / "# fail N"; a test cancelled
+# (its promise never settled, the file timed out) is a failure too. A run killed
+# before its summary (a timeout) counts the top-level results it printed, and one failure
+# for the death, so that a hung file can never make a tier look clean.
 count_node() {
   local log=$1 p f
-  p=$(grep -E '^# pass [0-9]+' "$log" | awk '{s+=$3} END{print s+0}')
-  f=$(grep -E '^# fail [0-9]+' "$log" | awk '{s+=$3} END{print s+0}')
+  if grep -qE '^# pass [0-9]+' "$log"; then
+    p=$(grep -E '^# pass [0-9]+' "$log" | awk '{s+=$3} END{print s+0}')
+    f=$(grep -E '^# (fail|cancelled) [0-9]+' "$log" | awk '{s+=$3} END{print s+0}')
+  else
+    p=$(grep -cE '^ok [0-9]+' "$log")
+    f=$(($(grep -cE '^not ok [0-9]+' "$log") + 1))
+    echo "  node's run ended before its summary (killed?): $p passed, $f failed counted"
+  fi
   P=$((P + p)); F=$((F + f))
 }
 
