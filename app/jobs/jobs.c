@@ -182,9 +182,10 @@ const uint8_t *jobs_image(const job_t *j, int n)
     return images[s];
 }
 
-static void images_release(job_t *j)
+/* Free the job's image slots from its image `from` on. */
+static void images_release(job_t *j, int from)
 {
-    for (int n = 0; n < JOB_IMAGES_MAX; n++) {
+    for (int n = from; n < JOB_IMAGES_MAX; n++) {
         int s = j->image_slot[n];
         if (s >= 0 && image_owner[s] == jobs_index(j)) image_owner[s] = -1;
         j->image_slot[n] = -1;
@@ -219,7 +220,7 @@ static int images_reserve(job_t *j)
         job_t *old = oldest_finished(1);
         if (!old) return -1;
         LOGI("jobs: images of %s dropped to make room", old->hex);
-        images_release(old);
+        images_release(old, 0);
     }
     int n = 0;
     for (int s = 0; s < JOB_IMAGE_SLOTS && n < j->num_images; s++) {
@@ -300,7 +301,7 @@ job_t *jobs_submit(const gen_request_t *req, uint8_t num_images, int warmup)
         if (jobs[i].state == JOB_FREE) j = &jobs[i];
     if (!j) j = oldest_finished(0); /* forget the oldest finished job */
     if (!j) return NULL;
-    if (j->state != JOB_FREE) images_release(j);
+    if (j->state != JOB_FREE) images_release(j, 0);
     if (preview_job == j) preview_job = NULL; /* the slot's old preview is not this job's */
     uint16_t gen = (uint16_t)(j->gen + 1);
     memset(j, 0, sizeof *j);
@@ -363,6 +364,9 @@ static void finish(job_t *j, job_state_t state, job_error_t err)
         running = NULL;
         gen_abort();
     }
+    /* Slots of images that will never be made go back at once: a cancelled or failed job
+     * keeps only the images it finished (it may hold none, and then no eviction finds it). */
+    images_release(j, j->images_done);
     /* The job's last preview stays until the next job publishes one: the final progress
      * event is emitted in the same slice as this, and goes out after it. */
     if (state == JOB_DONE) {
