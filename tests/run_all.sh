@@ -14,11 +14,13 @@ bash scripts/deps.sh || { record deps 0 1; }
 for tier in $TIERS; do
   echo
   echo "==== tier: $tier"
+  t0=$SECONDS
   case $tier in
     unit) make --no-print-directory -j2 test-unit || true ;;
     *) bash "tests/run_$tier.sh" || true ;;
   esac
   grep -q "^$tier " "$RESULTS" || record "$tier" 0 1 # a tier that died before counting
+  echo "($tier took $((SECONDS - t0)) s)"
 done
 echo
 echo "==== summary"
