@@ -74,13 +74,22 @@
 #ifndef MAX_TLS
 #define MAX_TLS 2
 #endif
-/* The static heap mbedTLS allocates from: per session ~21 KB open (16.7 KB input and 2.3 KB
- * output buffers, transforms) and up to ~31 KB while its handshake and first ticket are in
- * flight (measured: 3 sessions with 2 handshakes peaked at 94.4 KB), plus what is shared
- * (the parsed certificate and key, ticket keys: 1.4 KB). 2 sessions: 68 KB. */
+/* The static heap mbedTLS allocates from, in arenas (port/tls_arena.h): one shared (the
+ * parsed certificate and key, ticket keys: 1.5 KB in use) and one per session, so that
+ * sessions coming and going cannot tear the heap under a long-lived one. A session holds
+ * ~20 KB open (16.7 KB input and 2.3 KB output buffers, transforms) and at most 24.0 KB
+ * during a full TLS 1.2 or 1.3 handshake (tests/e2e/tls.mjs: health's tls.heap.session_peak);
+ * 28 KB leaves it 4 KB, and a session's small overflow falls back to the shared arena.
+ * 2 sessions: 60 KB. */
 #ifndef TLS_HEAP_SIZE
-#define TLS_HEAP_SIZE (MAX_TLS * 32 * 1024 + 4 * 1024)
+#define TLS_HEAP_SIZE (MAX_TLS * 28 * 1024 + TLS_HEAP_SHARED)
 #endif
+#define TLS_HEAP_SHARED (4 * 1024)
+/* A TLS newcomer that finds every session held takes the session of the TLS connection idle
+ * longest (a keep-alive with no request, a browser's unused preconnect), once that one has
+ * been idle this long; sooner would take a preconnect about to be used. No RAM. */
+#define TLS_RECLAIM_IDLE_MS 500
+
 /* TLS connections accepted at once: MAX_TLS with a session, the others waiting for one
  * (a browser opens 6 at once). A waiting one holds only its TCP PCB and a slot here
  * (sess_t, ~0.7 KB with its idle mbedTLS context). Past it, TLS connections are closed. */

@@ -26,13 +26,13 @@
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
 #include "mbedtls/ctr_drbg.h"
-#include "mbedtls/memory_buffer_alloc.h"
 #include "mbedtls/pk.h"
 #include "mbedtls/platform.h"
 #include "mbedtls/platform_time.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/ssl_ticket.h"
 #include "mbedtls/x509_crt.h"
+#include "port/tls_arena.h"
 #include "psa/crypto.h"
 
 /* ---- platform hooks named in port/mbedtls_config.h ---------------------------------- */
@@ -124,7 +124,8 @@ typedef struct {
     uint8_t kick;          /* work to do from tls3_poll, outside any application call */
     uint8_t broken;        /* a record error seen inside an application call */
     uint8_t notified;      /* close_notify sent */
-    uint8_t setup;         /* ssl is set up: its buffers are in the heap */
+    uint8_t setup;         /* ssl is set up: its buffers are in its arena */
+    int8_t arena;          /* its arena of the TLS heap (port/tls_arena.h) while set up */
 } sess_t;
 
 static sess_t sess[TLS_CONNS];
@@ -132,11 +133,21 @@ static sess_t *current; /* the session whose handshake is running, for the ticke
 
 static void heap_sample(void)
 {
-    size_t used = 0, blocks = 0, peak = 0, peak_blocks = 0;
-    mbedtls_memory_buffer_alloc_cur_get(&used, &blocks);
-    mbedtls_memory_buffer_alloc_max_get(&peak, &peak_blocks);
-    st.heap_used = used;
-    st.heap_peak = peak;
+    tls_arena_stats_t t = tls_arena_total();
+    st.heap_used = t.used;
+    st.heap_peak = t.peak;
+    for (int i = 0; i < MAX_TLS; i++) {
+        size_t p = tls_arena_stats(i).peak;
+        if (p > st.heap_session_peak) st.heap_session_peak = p;
+    }
+}
+
+/* mbedTLS allocates from the arena of the session it works for: every call on a session
+ * goes through here first. */
+static mbedtls_ssl_context *on(sess_t *s)
+{
+    tls_arena_use(s->arena);
+    return &s->ssl;
 }
 
 const tls3_stats_t *tls3_stats(void)
@@ -171,14 +182,31 @@ psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context
 /* A ticket the peer showed and we could open: this handshake is a resumption. */
 static int ticket_parse(void *p, mbedtls_ssl_session *session, unsigned char *buf, size_t len)
 {
+    int prev = tls_arena_use(TLS_ARENA_SHARED); /* a key rotation lives as long as the layer */
     int r = mbedtls_ssl_ticket_parse(p, session, buf, len);
+    tls_arena_use(prev);
     if (r == 0 && current) current->resumed = 1;
+    return r;
+}
+
+static int ticket_write(void *p, const mbedtls_ssl_session *session, unsigned char *start,
+                        const unsigned char *end, size_t *tlen, uint32_t *lifetime)
+{
+    int prev = tls_arena_use(TLS_ARENA_SHARED);
+    int r = mbedtls_ssl_ticket_write(p, session, start, end, tlen, lifetime);
+    tls_arena_use(prev);
     return r;
 }
 
 /* Codes only (mbedTLS's error strings would cost ~30 KB of flash): see mbedtls/ssl.h. */
 static void log_err(const char *what, int r)
 {
+    if (r == MBEDTLS_ERR_SSL_ALLOC_FAILED) { /* how full the heap is says what to resize */
+        tls_arena_stats_t t = tls_arena_total();
+        LOGW("tls: %s: out of TLS heap (%u of %u B in use, %u sessions)", what, (unsigned)t.used,
+             (unsigned)t.size, (unsigned)st.sessions);
+        return;
+    }
     LOGW("tls: %s: -0x%04x", what, (unsigned)-r);
 }
 
@@ -187,7 +215,9 @@ int tls3_init(const uint8_t *cert_der, size_t cert_len, const uint8_t *key_der, 
     int r;
     memset(&st, 0, sizeof st);
     memset(sess, 0, sizeof sess);
-    mbedtls_memory_buffer_alloc_init(heap, sizeof heap);
+    tls_arena_init(heap, sizeof heap, TLS_HEAP_SHARED, MAX_TLS);
+    mbedtls_platform_set_calloc_free(tls_arena_calloc, tls_arena_free);
+    tls_arena_use(TLS_ARENA_SHARED);
     st.heap_size = sizeof heap;
     mbedtls_ctr_drbg_init(&drbg);
     static const unsigned char pers[] = "edgeartist tls";
@@ -235,7 +265,7 @@ int tls3_init(const uint8_t *cert_der, size_t cert_len, const uint8_t *key_der, 
         log_err("tickets", r);
         return -1;
     }
-    mbedtls_ssl_conf_session_tickets_cb(&conf, mbedtls_ssl_ticket_write, ticket_parse, &tickets);
+    mbedtls_ssl_conf_session_tickets_cb(&conf, ticket_write, ticket_parse, &tickets);
     heap_sample();
     st.heap_baseline = st.heap_used;
     ready = 1;
@@ -296,8 +326,15 @@ static void detach_inner(sess_t *s)
 /* The session's record buffers and state, from the heap; fails when it is exhausted. */
 static int sess_setup(sess_t *s)
 {
+    int used[MAX_TLS] = {0};
+    for (int i = 0; i < TLS_CONNS; i++)
+        if (sess[i].setup) used[sess[i].arena] = 1;
+    s->arena = -1;
+    for (int i = 0; i < MAX_TLS && s->arena < 0; i++)
+        if (!used[i]) s->arena = (int8_t)i;
+    if (s->arena < 0) return -1; /* st.sessions < MAX_TLS was checked: cannot happen */
     mbedtls_ssl_init(&s->ssl);
-    int r = mbedtls_ssl_setup(&s->ssl, &conf);
+    int r = mbedtls_ssl_setup(on(s), &conf);
     if (r != 0) {
         mbedtls_ssl_free(&s->ssl);
         log_err("no memory for a session", r);
@@ -323,6 +360,8 @@ static void sess_release(sess_t *s)
     if (s->setup) {
         mbedtls_ssl_free(&s->ssl);
         st.sessions--;
+        size_t left = tls_arena_stats(s->arena).used;
+        if (left) LOGW("tls: arena %d keeps %u B after its session", s->arena, (unsigned)left);
     }
     if (s->conn) {
         s->conn->state = NULL;
@@ -438,7 +477,7 @@ static void step_handshake(sess_t *s)
         }
         current = s;
         uint64_t t0 = board_now_us();
-        int r = mbedtls_ssl_handshake_step(&s->ssl);
+        int r = mbedtls_ssl_handshake_step(on(s));
         uint64_t t1 = board_now_us();
         current = NULL;
         /* A clock that steps back (mps2's SysTick read racing its wrap) counts as 0. */
@@ -465,7 +504,7 @@ static int flush_pending(sess_t *s)
 {
     if (!s->pend_len) return 1;
     static const unsigned char none[1];
-    int r = mbedtls_ssl_write(&s->ssl, none, s->pend_len);
+    int r = mbedtls_ssl_write(on(s), none, s->pend_len);
     if (r == MBEDTLS_ERR_SSL_WANT_WRITE) return 0;
     s->pend_len = 0;
     if (r < 0) {
@@ -485,7 +524,7 @@ static void deliver(sess_t *s)
         if (!s->rx && !s->rx_eof && mbedtls_ssl_get_bytes_avail(&s->ssl) == 0) return;
         struct pbuf *p = pbuf_alloc(PBUF_RAW, TCP_MSS, PBUF_RAM);
         if (!p) return; /* lwIP's heap is short: the poll retries */
-        int r = mbedtls_ssl_read(&s->ssl, p->payload, TCP_MSS);
+        int r = mbedtls_ssl_read(on(s), p->payload, TCP_MSS);
         if (r > 0) {
             pbuf_realloc(p, (u16_t)r);
             s->plain_held += (uint32_t)r;
@@ -525,7 +564,7 @@ static void step_closing(sess_t *s)
 {
     if (!s->broken && !flush_pending(s)) return;
     if (s->phase != PH_CLOSING) return;
-    if (!s->notified && !s->broken) mbedtls_ssl_close_notify(&s->ssl); /* best effort */
+    if (!s->notified && !s->broken) mbedtls_ssl_close_notify(on(s)); /* best effort */
     inner_finish(s, !s->broken);
     if (s->busy)
         s->kill = 1;
@@ -569,7 +608,7 @@ static void pump_once(sess_t *s)
     if (s->want_fin) {
         s->want_fin = 0;
         s->notified = 1;
-        mbedtls_ssl_close_notify(&s->ssl);
+        mbedtls_ssl_close_notify(on(s));
         if (s->inner) altcp_shutdown(s->inner, 0, 1);
     }
     deliver(s);
@@ -596,6 +635,14 @@ static err_t pump(sess_t *s)
     int aborted = s->inner_aborted;
     if (s->kill) sess_release(s);
     return aborted ? ERR_ABRT : ERR_OK;
+}
+
+int tls3_short_of_sessions(void)
+{
+    if (st.sessions < MAX_TLS) return 0;
+    for (int i = 0; i < TLS_CONNS; i++)
+        if (sess[i].phase == PH_WAIT && sess[i].rx && !sess[i].broken) return 1;
+    return 0;
 }
 
 /* Another session's handshake ended: wake those waiting for its slot. */
@@ -750,6 +797,13 @@ static sess_t *S(struct altcp_pcb *conn)
     return conn ? (sess_t *)conn->state : NULL;
 }
 
+/* Open sessions only: one still in its handshake is making progress, not idling. */
+int tls3_holds_session(const struct altcp_pcb *pcb)
+{
+    const sess_t *s = tls3_is_tls(pcb) ? (const sess_t *)pcb->state : NULL;
+    return s && s->setup && s->phase == PH_OPEN;
+}
+
 static void tls_recved(struct altcp_pcb *conn, u16_t len)
 {
     sess_t *s = S(conn);
@@ -855,7 +909,7 @@ static err_t tls_write(struct altcp_pcb *conn, const void *data, u16_t len, u8_t
     if (!hs_over(s)) return ERR_MEM;
     u16_t room = conn->fns->sndbuf(conn);
     if (len > room) return ERR_MEM; /* like tcp_write: all or nothing */
-    int r = mbedtls_ssl_write(&s->ssl, data, len);
+    int r = mbedtls_ssl_write(on(s), data, len);
     if (r == MBEDTLS_ERR_SSL_WANT_WRITE) {
         s->pend_len = len; /* the record is built; it goes out as TCP makes room */
         return ERR_OK;

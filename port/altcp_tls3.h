@@ -2,9 +2,10 @@
  * targets mbedTLS 2.x). An accepted TCP connection is wrapped; the application then sees an
  * altcp_pcb like any other, with plaintext in and out.
  *
- * Memory: mbedTLS allocates only from one static buffer (TLS_HEAP_SIZE, app/config.h) through
- * memory_buffer_alloc. Sessions are bounded by MAX_TLS, handshakes in flight by
- * TLS_HANDSHAKES_MAX; a handshake not finished within TLS_HANDSHAKE_TIMEOUT_MS is dropped. */
+ * Memory: mbedTLS allocates only from one static buffer (TLS_HEAP_SIZE, app/config.h), split
+ * into a shared arena and one per session (port/tls_arena.h). Sessions are bounded by MAX_TLS,
+ * handshakes in flight by TLS_HANDSHAKES_MAX; a handshake not finished within
+ * TLS_HANDSHAKE_TIMEOUT_MS is dropped. */
 #ifndef EDGE_ALTCP_TLS3_H
 #define EDGE_ALTCP_TLS3_H
 
@@ -27,7 +28,8 @@ typedef struct {
     uint32_t full_cpu_min_us, resumed_cpu_min_us; /* the least one handshake took, per kind */
     uint32_t step_max_us;                         /* the longest single handshake step */
     size_t heap_size, heap_used, heap_peak;       /* the static heap: size, in use, high-water */
-    size_t heap_baseline; /* in use when no session exists (keys, certificate) */
+    size_t heap_baseline;     /* in use when no session exists (keys, certificate) */
+    size_t heap_session_peak; /* the most one session's arena has held */
 } tls3_stats_t;
 
 /* Sets up the heap, the random generator, the device identity (DER certificate chain and
@@ -42,6 +44,14 @@ struct altcp_pcb *tls3_wrap(struct altcp_pcb *inner);
 /* Every superloop pass: deferred work, waiting handshakes, timeouts. Returns 1 when work
  * is left for the next pass (the loop must not sleep). */
 int tls3_poll(uint32_t now);
+
+/* Does a connection wait for a session with its ClientHello in, while all MAX_TLS are held?
+ * The application may then close an idle TLS connection to make room (conn_reclaim_wrapped):
+ * this layer cannot tell an idle keep-alive from a busy stream. */
+int tls3_short_of_sessions(void);
+
+/* Whether pcb is a TLS connection of this layer whose session is open (handshake done). */
+int tls3_holds_session(const struct altcp_pcb *pcb);
 
 /* Whether pcb is a TLS connection of this layer. */
 int tls3_is_tls(const struct altcp_pcb *pcb);

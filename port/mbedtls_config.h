@@ -21,14 +21,15 @@
 /* ---- Memory: every allocation comes from the static buffer of port/altcp_tls3.c ----- */
 #define MBEDTLS_PLATFORM_C
 #define MBEDTLS_PLATFORM_MEMORY
-/* Until memory_buffer_alloc is set up, allocation fails: libc's heap is never referenced. */
+/* Until tls3_init sets the arenas' calloc and free (port/tls_arena.h), allocation fails:
+ * libc's heap is never referenced. */
 #define MBEDTLS_PLATFORM_STD_CALLOC edge_tls_no_calloc
 #define MBEDTLS_PLATFORM_STD_FREE   edge_tls_no_free
-#define MBEDTLS_MEMORY_BUFFER_ALLOC_C
-/* Blocks (and their headers, which hold size_t and pointers) on 8-byte boundaries: the
- * default of 4 misaligns them on 64-bit hosts (UBSan reports it); a few bytes a block. */
-#define MBEDTLS_MEMORY_ALIGN_MULTIPLE  8
-#define MBEDTLS_MEMORY_DEBUG           /* current and peak use for /api/health */
+/* PSA would copy each record's ciphertext and plaintext into a fresh heap block (up to
+ * 16 KB) around every AEAD call, a guard against buffers shared with another process; here
+ * the buffers are the TLS layer's own. Without this a record's decryption needed 16 KB of
+ * contiguous heap and failed beside a second session (-0x7f00 on a read). */
+#define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
 #define MBEDTLS_PLATFORM_FPRINTF_MACRO edge_tls_fprintf
 void *edge_tls_no_calloc(size_t n, size_t size);
 void edge_tls_no_free(void *p);

@@ -152,6 +152,7 @@ static void render(sink_t *s)
     num(s, ",", "failed", tl->failed);
     num(s, ",", "timeouts", tl->timeouts);
     num(s, ",", "refused", tl->refused);
+    num(s, ",", "reclaimed", conn_stats()->reclaimed);
     num(s, ",", "alerts_in", tl->alerts_in);
     num(s, ",", "errors", tl->errors);
     num(s, ",", "last_full_ms", tl->full_ms_last);
@@ -166,6 +167,7 @@ static void render(sink_t *s)
     num(s, ",", "peak", (uint32_t)tl->heap_peak);
     num(s, ",", "size", (uint32_t)tl->heap_size);
     num(s, ",", "baseline", (uint32_t)tl->heap_baseline);
+    num(s, ",", "session_peak", (uint32_t)tl->heap_session_peak);
     sink_put(s, "}", 1);
 
     sink_str(s, "},\"memory\":{");
