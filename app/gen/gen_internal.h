@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "app/board.h"
 #include "app/gen/gen.h"
 #include "app/gen/gen_config.h"
 #include "app/gen/gen_debug.h"
@@ -131,6 +132,27 @@ void gs_update(int16_t *x, int16_t *v_c, const int16_t *v_u, int g10, int t, int
 void gs_clean_begin(int16_t *x);
 void gs_clean_finish(int16_t *x, const int16_t *v);
 void gs_pixels(const int16_t *v, uint8_t *rgb);
+
+/* ---- profiling (GEN_PROFILE)
+ * ------------------------------------------------------------- */
+
+extern gen_prof_t gen_prof[GEN_PROF_N];
+
+static inline uint64_t gp_now(void)
+{
+    return GEN_PROFILE ? board_now_ns() : 0;
+}
+
+/* Charge the time since t0 and macs to kind k; returns the time now (the next region's t0). */
+static inline uint64_t gp_mark(gen_prof_kind_t k, uint64_t t0, uint32_t macs)
+{
+    if (!GEN_PROFILE) return 0;
+    uint64_t now = board_now_ns();
+    gen_prof[k].ns += now - t0;
+    gen_prof[k].macs += macs;
+    gen_prof[k].calls++;
+    return now;
+}
 
 /* ---- tracing (tests)
  * --------------------------------------------------------------------- */

@@ -255,19 +255,27 @@ static void pack_weights(gen_arena_t *a, const gen_layer_t *L, int cg)
 static void conv_unit(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p)
 {
     const gen_layer_t *L = &p->l[f->layer];
+    uint64_t t0 = gp_now();
     if (f->pack_layer != f->layer || f->pack_cg != f->cg) {
         pack_weights(a, L, f->cg);
         f->pack_layer = f->layer, f->pack_cg = f->cg;
+        t0 = gp_mark(GEN_PROF_PACK, t0, 0);
     }
     if (f->band_layer != f->layer || f->band_y != f->y || f->band_cg != f->cg) {
         int next = f->band_layer == f->layer && f->band_cg == f->cg && f->band_y == f->y - 1;
         build_band(a, p, L, f->y, next);
         f->band_layer = f->layer, f->band_y = f->y, f->band_cg = f->cg;
+        t0 = gp_mark(GEN_PROF_BAND, t0, 0);
     }
     int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX];
     gk_conv_rows(a->band, a->offs,
                  a->wpack + (f->co - f->cg) / GEN_CO_BLOCK * L->taps * GEN_CO_BLOCK, L->taps,
                  L->wpad, acc);
+    int nco = L->cout - f->co < GEN_CO_BLOCK ? L->cout - f->co : GEN_CO_BLOCK;
+    t0 = gp_mark(L->k == 1        ? GEN_PROF_CONV1
+                 : L->stride == 1 ? GEN_PROF_CONV3
+                                  : GEN_PROF_CONV3_S2,
+                 t0, L->row_macs * (uint32_t)nco);
     int t = f->layer + 1, n = L->hw_out;
     for (int j = 0; j < GEN_CO_BLOCK && f->co + j < L->cout; j++) {
         int co = f->co + j, ch = L->ch_off + co;
@@ -282,6 +290,7 @@ static void conv_unit(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p)
         gk_epilogue(acc[j], n, md_conv_b[ch], md_conv_m[ch], md_conv_s[ch], L->out16,
                     L->film_off >= 0 ? gb : NULL, L->lut >= 0 ? md_luts + L->lut * 256 : NULL, out);
     }
+    gp_mark(GEN_PROF_EPILOGUE, t0, 0);
     /* Next unit: the channel blocks of this group on this row, then the next row,
      * then the next group of channels (packed weights are kept per group), then
      * the next layer. */
@@ -342,12 +351,14 @@ uint32_t gn_unit_cost(const gen_fwd_t *f, const gen_plan_t *p)
 
 void gn_unit(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p)
 {
+    uint64_t t0 = gp_now();
     switch (f->phase) {
     case GN_FC1: {
         int j = f->j;
         if (j == 0) cond_input(f, a);
         int32_t acc = md_fc1_b[j] + dot8(md_fc1_w + j * MD_COND_IN, a->e, MD_COND_IN);
         a->h[j] = md_fc1_lut[gk_sat(gk_rq(acc, md_fc1_m[j], md_fc1_s[j]), -128, 127) + 128];
+        gp_mark(GEN_PROF_COND, t0, MD_COND_IN);
         if (++f->j == MD_HID) {
             f->j = 0;
             f->phase = GN_FILM;
@@ -362,6 +373,7 @@ void gn_unit(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p)
         int k = f->j;
         int32_t acc = md_film_b[k] + dot8(md_film_w + k * MD_HID, a->h, MD_HID);
         a->gb[k] = gk_sat(gk_rq(acc, md_film_m[k], md_film_s[k]), INT32_MIN, INT32_MAX);
+        gp_mark(GEN_PROF_COND, t0, MD_HID);
         if (++f->j == MD_NFILM) {
             f->phase = GN_CONV;
             if (f->trace) gen_trace_emit("cond.gb", gen_fnv1a(GEN_FNV_INIT, a->gb, sizeof a->gb));
