@@ -94,9 +94,13 @@ static inline uint32_t gk_pair(int a, int b)
 }
 
 /* acc[c][x] = sum over t < taps of the pair products band[offs[t] + x] .
- * wpack[t][c], for c < GEN_CO_BLOCK and x < wpad (a multiple of 8). */
+ * wpack[t][c], for c < GEN_CO_BLOCK and x < wpad (a multiple of 8). k3len: 0, or for a
+ * 3x3 stride-1 layer the band's row length (wpad + 2), when the taps come in groups of 3
+ * (kx = 0, 1, 2 of one row: offs[3g] + 0, 1, 2) and the rows of a channel pair's 9 taps
+ * are k3len apart with the next pair's 3 k3len after its last (build_band's layout):
+ * the Cortex-M4 kernel then walks them without reading offs[]. */
 void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpack, int taps,
-                  int wpad, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX]);
+                  int wpad, int k3len, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX]);
 
 /* Requantise one output row of one channel and apply FiLM and the activation
  * table. */

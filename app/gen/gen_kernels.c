@@ -135,6 +135,117 @@ KERNEL_ATTR static void conv_rows_c(const uint32_t *band, const int32_t *offs,
     }
 }
 
+/* The 3x3 stride-1 kernel: 2 pixels x 4 channels per pass as above, but the taps taken as
+ * groups of 3 (kx = 0, 1, 2 of one input row), whose pixel pairs slide over 4 consecutive
+ * words x..x+3: (b0, b1), (b1, b2), (b2, b3). build_band lays a channel pair's 3 rows
+ * (ky = 0, 1, 2) len apart and the next pair's first row 3 len after the last, and the
+ * weights of the taps in the same order, 4 words a tap: no offsets to read. */
+#if defined(__ARM_FEATURE_DSP)
+/* One group: the first pixel pair by one ldrd that also moves p to the group's row (step
+ * bytes on from the previous group's), b2 and b3 into the registers the pair frees, the 12
+ * weight words by 6 ldrd pairs: 3 + 6 loads and 24 SMLADs for 48 MACs. */
+#define K3_GROUP(step)                                                                             \
+    "ldrd   %[x0], %[x1], [%[p], #" step "]!\n\t"                                                  \
+    "ldrd   %[wa], %[wb], [%[w]], #8\n\t"                                                          \
+    "smlad  %[s0], %[x0], %[wa], %[s0]\n\t"                                                        \
+    "smlad  %[s1], %[x1], %[wa], %[s1]\n\t"                                                        \
+    "smlad  %[s2], %[x0], %[wb], %[s2]\n\t"                                                        \
+    "smlad  %[s3], %[x1], %[wb], %[s3]\n\t"                                                        \
+    "ldrd   %[wa], %[wb], [%[w]], #8\n\t"                                                          \
+    "smlad  %[s4], %[x0], %[wa], %[s4]\n\t"                                                        \
+    "smlad  %[s5], %[x1], %[wa], %[s5]\n\t"                                                        \
+    "smlad  %[s6], %[x0], %[wb], %[s6]\n\t"                                                        \
+    "smlad  %[s7], %[x1], %[wb], %[s7]\n\t"                                                        \
+    "ldr    %[x0], [%[p], #8]\n\t"                                                                 \
+    "ldrd   %[wa], %[wb], [%[w]], #8\n\t"                                                          \
+    "smlad  %[s0], %[x1], %[wa], %[s0]\n\t"                                                        \
+    "smlad  %[s1], %[x0], %[wa], %[s1]\n\t"                                                        \
+    "smlad  %[s2], %[x1], %[wb], %[s2]\n\t"                                                        \
+    "smlad  %[s3], %[x0], %[wb], %[s3]\n\t"                                                        \
+    "ldrd   %[wa], %[wb], [%[w]], #8\n\t"                                                          \
+    "smlad  %[s4], %[x1], %[wa], %[s4]\n\t"                                                        \
+    "smlad  %[s5], %[x0], %[wa], %[s5]\n\t"                                                        \
+    "smlad  %[s6], %[x1], %[wb], %[s6]\n\t"                                                        \
+    "smlad  %[s7], %[x0], %[wb], %[s7]\n\t"                                                        \
+    "ldr    %[x1], [%[p], #12]\n\t"                                                                \
+    "ldrd   %[wa], %[wb], [%[w]], #8\n\t"                                                          \
+    "smlad  %[s0], %[x0], %[wa], %[s0]\n\t"                                                        \
+    "smlad  %[s1], %[x1], %[wa], %[s1]\n\t"                                                        \
+    "smlad  %[s2], %[x0], %[wb], %[s2]\n\t"                                                        \
+    "smlad  %[s3], %[x1], %[wb], %[s3]\n\t"                                                        \
+    "ldrd   %[wa], %[wb], [%[w]], #8\n\t"                                                          \
+    "smlad  %[s4], %[x0], %[wa], %[s4]\n\t"                                                        \
+    "smlad  %[s5], %[x1], %[wa], %[s5]\n\t"                                                        \
+    "smlad  %[s6], %[x0], %[wb], %[s6]\n\t"                                                        \
+    "smlad  %[s7], %[x1], %[wb], %[s7]\n\t"
+
+/* One function per band row length (wpad + 2 for wpad = 8, 16, 24, 32: every width the
+ * engine takes), so that the row steps are immediates: a channel pair (9 taps, 144 MACs)
+ * is 3 groups and a compare with the end of the weights kept on the stack, 102
+ * instructions, 0.71 per MAC. p starts one channel pair's step (3 len words) before the
+ * first row, so that every group moves p first. */
+#define K3_FN(LEN)                                                                                 \
+    KERNEL_ATTR static void conv3_rows_##LEN(const uint32_t *band, int32_t off0,                   \
+                                             const uint32_t *wpack, int taps, int wpad,            \
+                                             int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])               \
+    {                                                                                              \
+        const uint32_t *wend = wpack + 4 * taps;                                                   \
+        for (int x = 0; x < wpad; x += 2) {                                                        \
+            int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;                \
+            const uint32_t *p = band + x + off0, *w = wpack;                                       \
+            uint32_t x0, x1, wa, wb;                                                               \
+            __asm__ volatile(                                                                      \
+                "sub    %[p], %[p], #" #LEN "*12\n\t"                                              \
+                "1:\n\t" K3_GROUP(#LEN "*12") K3_GROUP(#LEN "*4")                                  \
+                    K3_GROUP(#LEN "*4") "ldr    %[wa], %[we]\n\t"                                  \
+                                        "cmp    %[w], %[wa]\n\t"                                   \
+                                        "bne    1b\n\t"                                            \
+                : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [s4] "+r"(s4),       \
+                  [s5] "+r"(s5), [s6] "+r"(s6), [s7] "+r"(s7), [p] "+r"(p), [w] "+r"(w),           \
+                  [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb)                   \
+                : [we] "m"(wend)                                                                   \
+                : "cc", "memory");                                                                 \
+            acc[0][x] = s0, acc[0][x + 1] = s1, acc[1][x] = s2, acc[1][x + 1] = s3;                \
+            acc[2][x] = s4, acc[2][x + 1] = s5, acc[3][x] = s6, acc[3][x + 1] = s7;                \
+        }                                                                                          \
+    }
+K3_FN(10)
+K3_FN(18)
+K3_FN(26)
+K3_FN(34)
+#endif
+
+/* The same walk in C, for the host's tests (gen_debug_portable_kernel) and boards without
+ * the DSP extension: one offset read per group of 3 taps, the pixel pair sliding. */
+KERNEL_ATTR static void conv3_rows_c(const uint32_t *band, const int32_t *offs,
+                                     const uint32_t *wpack, int taps, int wpad,
+                                     int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])
+{
+    for (int x = 0; x < wpad; x += 2) {
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        const uint32_t *w = wpack;
+        for (int g = 0; g < taps; g += 3, w += 12) {
+            const uint32_t *b = band + offs[g] + x;
+            uint32_t x0 = b[0], x1 = b[1];
+            for (int kx = 0; kx < 3; kx++) {
+                const uint32_t *wk = w + 4 * kx;
+                s0 = DUAL_MAC(s0, x0, wk[0]);
+                s1 = DUAL_MAC(s1, x1, wk[0]);
+                s2 = DUAL_MAC(s2, x0, wk[1]);
+                s3 = DUAL_MAC(s3, x1, wk[1]);
+                s4 = DUAL_MAC(s4, x0, wk[2]);
+                s5 = DUAL_MAC(s5, x1, wk[2]);
+                s6 = DUAL_MAC(s6, x0, wk[3]);
+                s7 = DUAL_MAC(s7, x1, wk[3]);
+                x0 = x1; /* slide: the next tap's pair is one word on */
+                if (kx < 2) x1 = b[kx + 2];
+            }
+        }
+        acc[0][x] = s0, acc[0][x + 1] = s1, acc[1][x] = s2, acc[1][x + 1] = s3;
+        acc[2][x] = s4, acc[2][x + 1] = s5, acc[3][x] = s6, acc[3][x + 1] = s7;
+    }
+}
+
 static int use_portable; /* tests: run the C kernel where SIMD is available */
 
 void gen_debug_portable_kernel(int on)
@@ -143,7 +254,7 @@ void gen_debug_portable_kernel(int on)
 }
 
 void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpack, int taps,
-                  int wpad, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])
+                  int wpad, int k3len, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])
 {
 #if defined(__SSE2__)
     if (!use_portable) {
@@ -151,6 +262,28 @@ void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpa
         return;
     }
 #endif
+    if (k3len && taps % 9 == 0) {
+#if defined(__ARM_FEATURE_DSP)
+        switch (k3len) {
+        case 10:
+            conv3_rows_10(band, offs[0], wpack, taps, wpad, acc);
+            return;
+        case 18:
+            conv3_rows_18(band, offs[0], wpack, taps, wpad, acc);
+            return;
+        case 26:
+            conv3_rows_26(band, offs[0], wpack, taps, wpad, acc);
+            return;
+        case 34:
+            conv3_rows_34(band, offs[0], wpack, taps, wpad, acc);
+            return;
+        default:
+            break;
+        }
+#endif
+        conv3_rows_c(band, offs, wpack, taps, wpad, acc);
+        return;
+    }
     conv_rows_c(band, offs, wpack, taps, wpad, acc);
 }
 

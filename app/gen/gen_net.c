@@ -69,7 +69,7 @@ int gn_plan(gen_plan_t *p, const char **why)
             *why = "md_layers: shapes the engine does not support";
             return -1;
         }
-        int band = L->stride == 1 ? (L->cin + 1) / 2 * L->k * L->bw : L->taps * L->wpad;
+        int band = L->stride == 1 ? (L->cin + 1) / 2 * (2 * L->k - 1) * L->bw : L->taps * L->wpad;
         if (L->wpad > GEN_ROW_MAX || band > GEN_BAND_WORDS || L->group == 0 ||
             L->taps > GEN_TAPS_MAX) {
             *why = "md_layers: a layer exceeds GEN_ROW_MAX, GEN_BAND_WORDS, "
@@ -186,30 +186,34 @@ static void input_row(const gen_arena_t *a, const gen_plan_t *p, const gen_layer
 
 /* The band of output row y: pairs of input channels (2cp, 2cp+1) packed in one
  * word. Stride 1: one padded input row per (cp, input row), bw = wpad + k - 1
- * wide, in k slots used as a ring (input row iy in slot (iy + pad) % k), so
- * moving to the next output row reads one new input row per channel pair; tap
- * (cp, ky, kx) reads its row from column kx. Stride 2: one row per tap (cp, ky,
- * kx), wpad wide, holding input columns 2x + kx - pad. offs[t] says where tap
- * t's row starts: all the kernel needs to know. */
+ * wide, in a ring of k slots (input row iy in slot (iy + pad) % k) whose first k - 1
+ * slots are also kept after it (2k - 1 rows per channel pair), so that the k rows of
+ * output row y are consecutive: tap (cp, ky, kx) reads row y % k + ky of its channel pair,
+ * from column kx. Moving to the next output row reads one new input row per channel pair.
+ * For k = 3 the taps of a channel pair are then 9 rows at one stride (the Cortex-M4 kernel,
+ * gen_kernels.c, relies on it). Stride 2: one row per tap (cp, ky, kx), wpad wide, holding
+ * input columns 2x + kx - pad. offs[t] says where tap t's row starts: all the other
+ * kernels need to know. */
 static void build_band(gen_arena_t *a, const gen_plan_t *p, const gen_layer_t *L, int y,
                        int next_row)
 {
     int16_t r0[2 * GEN_ROW_MAX + 8], r1[2 * GEN_ROW_MAX + 8];
     int k = L->k, st = L->stride, w = L->hw_out, wpad = L->wpad, pad = k / 2, kk = k * k;
     if (st == 1) {
-        int len = L->bw;
+        int len = L->bw, rows = 2 * k - 1;
         for (int c = 0; c < L->cin; c += 2)
             for (int ky = next_row ? k - 1 : 0; ky < k; ky++) {
                 int slot = (y + ky) % k;
-                uint32_t *b = a->band + (c / 2 * k + slot) * len;
+                uint32_t *b = a->band + (c / 2 * rows + slot) * len;
+                uint32_t *copy = slot < k - 1 ? b + k * len : b;
                 input_row(a, p, L, c, y + ky - pad, r0, len);
                 input_row(a, p, L, c + 1, y + ky - pad, r1, len);
                 for (int x = 0; x < len; x++)
-                    b[x] = gk_pair(r0[x], r1[x]);
+                    b[x] = copy[x] = gk_pair(r0[x], r1[x]);
             }
         for (int t = 0; t < L->taps; t++) {
             int cp = t / kk, ky = t % kk / k, kx = t % k;
-            a->offs[t] = (cp * k + (y + ky) % k) * len + kx;
+            a->offs[t] = (cp * rows + y % k + ky) * len + kx;
         }
         return;
     }
@@ -270,7 +274,7 @@ static void conv_unit(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p)
     int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX];
     gk_conv_rows(a->band, a->offs,
                  a->wpack + (f->co - f->cg) / GEN_CO_BLOCK * L->taps * GEN_CO_BLOCK, L->taps,
-                 L->wpad, acc);
+                 L->wpad, L->k == 3 && L->stride == 1 ? L->bw : 0, acc);
     int nco = L->cout - f->co < GEN_CO_BLOCK ? L->cout - f->co : GEN_CO_BLOCK;
     t0 = gp_mark(L->k == 1        ? GEN_PROF_CONV1
                  : L->stride == 1 ? GEN_PROF_CONV3
