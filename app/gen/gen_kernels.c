@@ -287,34 +287,70 @@ void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpa
     conv_rows_c(band, offs, wpack, taps, wpad, acc);
 }
 
-/* SPEC 4.3 steps 3 to 5 for one row of one output channel: one loop per
- * combination so that none tests per element what holds for the whole row. */
-void gk_epilogue(const int32_t *acc, int n, int32_t bias, int32_t m, int32_t s, int out16,
-                 const int32_t *film_gb, const int8_t *lut, void *out)
+/* rq(acc + bias, m, s) of SPEC 4.1. With s >= 32 (every channel of this model but the few
+ * at 31) it is the high word of the 64-bit sum shifted by s - 32: floor(floor(v / 2^32) /
+ * 2^(s-32)) = floor(v / 2^s), one SMLAL and one ASR on a Cortex-M4 instead of a 64-bit
+ * shift by a variable amount; the result fits int32 either way (|acc x m| < 2^62). */
+static inline __attribute__((always_inline)) int32_t epi_rq(int32_t a, int32_t m, int64_t half,
+                                                            int32_t s, int hiword)
+{
+    int64_t v = (int64_t)a * m + half;
+    return hiword ? (int32_t)(v >> 32) >> (s - 32) : (int32_t)gk_sat(v >> s, INT32_MIN, INT32_MAX);
+}
+
+static inline int32_t sat32(int32_t v, int32_t lo, int32_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* One loop per combination so that none tests per element what holds for the whole row;
+ * hiword is a constant in each copy (gk_epilogue below). */
+static inline __attribute__((always_inline)) void epi_row(const int32_t *acc, int n, int32_t bias,
+                                                          int32_t m, int32_t s, int out16,
+                                                          const int32_t *film_gb, const int8_t *lut,
+                                                          void *out, int hiword)
 {
     const int32_t lo = out16 ? -32768 : -128, hi = out16 ? 32767 : 127;
     const int64_t half = (int64_t)1 << (s - 1);
     if (film_gb) {
-        const int64_t g = film_gb[0], b = film_gb[1] + (1 << (MD_FILM_Q - 1));
+        /* |p| <= 2^15 and |g| < 2^31, so (p g + b) >> MD_FILM_Q is below 2^27: int32 holds
+         * it and saturating it there is exact. */
+        const int32_t g = film_gb[0];
+        const int64_t b = (int64_t)film_gb[1] + (1 << (MD_FILM_Q - 1));
         int8_t *o = out;
-        for (int x = 0; x < n; x++) {
-            int32_t p = gk_sat(((int64_t)(acc[x] + bias) * m + half) >> s, lo, hi);
-            int32_t f = gk_sat((p * g + b) >> MD_FILM_Q, -128, 127);
-            o[x] = lut ? lut[f + 128] : (int8_t)f;
-        }
+        if (lut)
+            for (int x = 0; x < n; x++) {
+                int32_t p = sat32(epi_rq(acc[x] + bias, m, half, s, hiword), lo, hi);
+                o[x] = lut[sat32((int32_t)(((int64_t)p * g + b) >> MD_FILM_Q), -128, 127) + 128];
+            }
+        else
+            for (int x = 0; x < n; x++) {
+                int32_t p = sat32(epi_rq(acc[x] + bias, m, half, s, hiword), lo, hi);
+                o[x] = (int8_t)sat32((int32_t)(((int64_t)p * g + b) >> MD_FILM_Q), -128, 127);
+            }
     } else if (lut) {
         int8_t *o = out;
         for (int x = 0; x < n; x++)
-            o[x] = lut[gk_sat(((int64_t)(acc[x] + bias) * m + half) >> s, -128, 127) + 128];
+            o[x] = lut[sat32(epi_rq(acc[x] + bias, m, half, s, hiword), -128, 127) + 128];
     } else if (out16) {
         int16_t *o = out;
         for (int x = 0; x < n; x++)
-            o[x] = (int16_t)gk_sat(((int64_t)(acc[x] + bias) * m + half) >> s, lo, hi);
+            o[x] = (int16_t)sat32(epi_rq(acc[x] + bias, m, half, s, hiword), lo, hi);
     } else {
         int8_t *o = out;
         for (int x = 0; x < n; x++)
-            o[x] = (int8_t)gk_sat(((int64_t)(acc[x] + bias) * m + half) >> s, lo, hi);
+            o[x] = (int8_t)sat32(epi_rq(acc[x] + bias, m, half, s, hiword), lo, hi);
     }
+}
+
+/* SPEC 4.3 steps 3 to 5 for one row of one output channel. */
+KERNEL_ATTR void gk_epilogue(const int32_t *acc, int n, int32_t bias, int32_t m, int32_t s,
+                             int out16, const int32_t *film_gb, const int8_t *lut, void *out)
+{
+    if (s >= 32)
+        epi_row(acc, n, bias, m, s, out16, film_gb, lut, out, 1);
+    else
+        epi_row(acc, n, bias, m, s, out16, film_gb, lut, out, 0);
 }
 
 uint32_t gen_fnv1a(uint32_t h, const void *p, size_t n)
