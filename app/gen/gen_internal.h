@@ -98,9 +98,10 @@ static inline uint32_t gk_pair(int a, int b)
  * 3x3 stride-1 layer the band's row length (wpad + 2), when the taps come in groups of 3
  * (kx = 0, 1, 2 of one row: offs[3g] + 0, 1, 2) and the rows of a channel pair's 9 taps
  * are k3len apart with the next pair's 3 k3len after its last (build_band's layout):
- * the Cortex-M4 kernel then walks them without reading offs[]. */
+ * the Cortex-M4 kernel then walks them without reading offs[]. uniform: offs[t] = t x wpad
+ * for every t (stride-2 and 1x1 bands), which the Cortex-M4 kernel walks the same way. */
 void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpack, int taps,
-                  int wpad, int k3len, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX]);
+                  int wpad, int k3len, int uniform, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX]);
 
 /* Requantise one output row of one channel and apply FiLM and the activation
  * table. */

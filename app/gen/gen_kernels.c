@@ -213,6 +213,51 @@ K3_FN(10)
 K3_FN(18)
 K3_FN(26)
 K3_FN(34)
+
+/* Taps at one stride (offs[t] = t x wpad: the stride-2 band, one row per tap, and the 1x1
+ * band, one row per channel pair): one ldrd of the pixel pair that moves on to the next
+ * tap's row, 2 ldrd of weights, 8 SMLADs, 11 instructions for 16 MACs; 8 taps and the
+ * compare with the end of the weights per loop, 91 instructions for 128 MACs. */
+#define KU_TAP(step)                                                                               \
+    "ldrd   %[x0], %[x1], [%[p]], #" step "\n\t"                                                   \
+    "ldrd   %[wa], %[wb], [%[w]], #8\n\t"                                                          \
+    "smlad  %[s0], %[x0], %[wa], %[s0]\n\t"                                                        \
+    "smlad  %[s1], %[x1], %[wa], %[s1]\n\t"                                                        \
+    "smlad  %[s2], %[x0], %[wb], %[s2]\n\t"                                                        \
+    "smlad  %[s3], %[x1], %[wb], %[s3]\n\t"                                                        \
+    "ldrd   %[wa], %[wb], [%[w]], #8\n\t"                                                          \
+    "smlad  %[s4], %[x0], %[wa], %[s4]\n\t"                                                        \
+    "smlad  %[s5], %[x1], %[wa], %[s5]\n\t"                                                        \
+    "smlad  %[s6], %[x0], %[wb], %[s6]\n\t"                                                        \
+    "smlad  %[s7], %[x1], %[wb], %[s7]\n\t"
+#define KU_TAP2(step) KU_TAP(step) KU_TAP(step)
+#define KU_FN(WPAD)                                                                                \
+    KERNEL_ATTR static void convu_rows_##WPAD(const uint32_t *band, const uint32_t *wpack,         \
+                                              int taps, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])    \
+    {                                                                                              \
+        const uint32_t *wend = wpack + 4 * taps;                                                   \
+        for (int x = 0; x < WPAD; x += 2) {                                                        \
+            int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;                \
+            const uint32_t *p = band + x, *w = wpack;                                              \
+            uint32_t x0, x1, wa, wb;                                                               \
+            __asm__ volatile(                                                                      \
+                "1:\n\t" KU_TAP2(#WPAD "*4") KU_TAP2(#WPAD "*4") KU_TAP2(#WPAD "*4")               \
+                    KU_TAP2(#WPAD "*4") "ldr    %[wa], %[we]\n\t"                                  \
+                                        "cmp    %[w], %[wa]\n\t"                                   \
+                                        "bne    1b\n\t"                                            \
+                : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [s4] "+r"(s4),       \
+                  [s5] "+r"(s5), [s6] "+r"(s6), [s7] "+r"(s7), [p] "+r"(p), [w] "+r"(w),           \
+                  [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb)                   \
+                : [we] "m"(wend)                                                                   \
+                : "cc", "memory");                                                                 \
+            acc[0][x] = s0, acc[0][x + 1] = s1, acc[1][x] = s2, acc[1][x + 1] = s3;                \
+            acc[2][x] = s4, acc[2][x + 1] = s5, acc[3][x] = s6, acc[3][x + 1] = s7;                \
+        }                                                                                          \
+    }
+KU_FN(8)
+KU_FN(16)
+KU_FN(24)
+KU_FN(32)
 #endif
 
 /* The same walk in C, for the host's tests (gen_debug_portable_kernel) and boards without
@@ -254,13 +299,40 @@ void gen_debug_portable_kernel(int on)
 }
 
 void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpack, int taps,
-                  int wpad, int k3len, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])
+                  int wpad, int k3len, int uniform, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])
 {
 #if defined(__SSE2__)
     if (!use_portable) {
         conv_rows_sse2(band, offs, wpack, taps, wpad, acc);
         return;
     }
+#endif
+#if defined(__ARM_FEATURE_DSP)
+    if (uniform && taps % 8 == 0) {
+        switch (wpad) {
+        case 8:
+            convu_rows_8(band, wpack, taps, acc);
+            return;
+        case 16:
+            convu_rows_16(band, wpack, taps, acc);
+            return;
+        case 24:
+            convu_rows_24(band, wpack, taps, acc);
+            return;
+        case 32:
+            convu_rows_32(band, wpack, taps, acc);
+            return;
+        default:
+            break;
+        }
+    }
+#else
+    /* The walks the Cortex-M4 kernels take without reading offs[], checked where offs[] is
+     * read (the host's tests run this path with gen_debug_portable_kernel). */
+    for (int t = 0; t < taps; t++)
+        if ((uniform && offs[t] != t * wpad) ||
+            (k3len && offs[t] != offs[0] + t / 9 * 5 * k3len + t % 9 / 3 * k3len + t % 3))
+            board_panic("gk_conv_rows: the band is not laid out as the M4 kernels walk it");
 #endif
     if (k3len && taps % 9 == 0) {
 #if defined(__ARM_FEATURE_DSP)
