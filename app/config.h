@@ -315,8 +315,8 @@
  * stride-1 and stride-2 convolution, 1x1, band building, weight packing, epilogue, condition
  * MLP, sampler) and their MACs, for the last image: GET /api/debug/gen_profile. Under QEMU
  * with -icount shift=0 a nanosecond is an instruction (bench/m4_bench.sh). Cost: 216 B of
- * RAM and a few clock reads per unit of work (2 K to 37 K MACs), ~2 % of an image's
- * instructions on the Cortex-M4 (510 M against 501 M), charged to the regions they end.
+ * RAM and a few clock reads per unit of work (2 K to 37 K MACs), ~1.5 % of an image's
+ * instructions on the Cortex-M4 (501 M against 494 M), charged to the regions they end.
  * 0: no counters, no clock reads. */
 #ifndef GEN_PROFILE
 #define GEN_PROFILE 1
