@@ -12,6 +12,11 @@ uint32_t board_now_ms(void);
 /* Microseconds since boot, monotonic, for slice and latency measurements only. */
 uint64_t board_now_us(void);
 
+/* Nanoseconds since boot, monotonic, at the board's own resolution, for profiling only
+ * (GEN_PROFILE): Linux clock_gettime; mps2-an386 one SysTick count, 40 ns at 25 MHz, which
+ * under QEMU's -icount shift=0 is 40 instructions. */
+uint64_t board_now_ns(void);
+
 /* Fill buf with len bytes from the board's entropy source. Returns 0 on success.
  * Boards without a true RNG say so in their README and in /api/health. */
 int board_entropy(uint8_t *buf, size_t len);

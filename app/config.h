@@ -320,6 +320,19 @@
 #define GEN_SLICE_BUDGET 131072u
 #endif
 
+/* 1: the generator adds up the board time (board_now_ns) spent in each of its kernels (3x3
+ * stride-1 and stride-2 convolution, 1x1, band building, weight packing, epilogue, condition
+ * MLP, sampler) and their MACs, for the last image: GET /api/debug/gen_profile. Under QEMU
+ * with -icount shift=0 a nanosecond is an instruction (bench/m4_bench.sh). Cost: 216 B of
+ * RAM and a few clock reads per unit of work (2 K to 37 K MACs): ~1.5 % of an image's
+ * instructions on the Cortex-M4 (501 M against 494 M), which turns it on
+ * (board/mps2-an386/board_config.h); on the host clock_gettime made an image 37-44 ms
+ * instead of 25 (bench/gen_bench.sh), so it is off there but in the unit tests
+ * (tests/tests.mk). 0: no counters, no clock reads. */
+#ifndef GEN_PROFILE
+#define GEN_PROFILE 0
+#endif
+
 /* ---- Requests ---------------------------------------------------------------------- */
 
 /* Bytes of a prompt or negative prompt, NUL included; a longer one is refused with 400

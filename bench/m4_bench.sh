@@ -6,7 +6,13 @@
 # build (--stats; the same model and integer engine). Includes the superloop's other work
 # during the job (lwIP timers, one idle connection), which is small. Projected time per
 # image at 100 MHz assumes one instruction per cycle (loads and SMLAD on an M4 often take
-# more: a floor, not a promise). Prints a table; nothing is asserted.
+# more: a floor, not a promise). Then per kernel, from the device's own counters
+# (GET /api/debug/gen_profile, GEN_PROFILE in app/config.h: board_now_ns() read around each
+# kernel call, at SysTick's resolution of 40 instructions): instructions, MACs,
+# instructions per MAC and share of the image. A kernel's instructions are those of its
+# call as a whole (set-up, every pass, stores of the results), not of its inner loop alone;
+# "other" is the rest of gen_begin()/gen_slice() (unit dispatch, the profiler's own clock
+# reads). Prints tables; nothing is asserted.
 # Usage: QEMU_PORT=8170 bench/m4_bench.sh
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,6 +50,7 @@ curl -s -o "$log.dev.png" "$url/api/images/$sid/0.png"
 build/linux/edgeartist --generate "$prompt" --steps "$STEPS" --guidance 7.5 --seed 1 \
   --out "$log.host.png" >/dev/null 2>&1
 cmp -s "$log.dev.png" "$log.host.png" && same=yes || same=no
+prof=$(curl -s -m 10 "$url/api/debug/gen_profile")
 awk -v ms="$gen_ms" -v m="$macs" -v steps="$STEPS" -v wall="$wall_ms" -v same="$same" 'BEGIN {
   instr = ms * 1e6
   printf "| what (\"a red circle on a blue background\", %d steps, guidance 7.5, seed 1) | value |\n| --- | ---: |\n", steps
@@ -54,3 +61,19 @@ awk -v ms="$gen_ms" -v m="$macs" -v steps="$STEPS" -v wall="$wall_ms" -v same="$
   printf "| image identical to the host build | %s |\n", same
   printf "| wall time under emulation | %.1f s |\n", wall / 1000
 }'
+# Per kernel: "name":{"ns":N,"macs":N,"calls":N} -> name ns macs calls, one a line.
+echo "$prof" | grep -q '"enabled":true' || { echo "(no per-kernel figures: GEN_PROFILE is 0)"; exit 0; }
+echo
+echo "$prof" | sed 's/},/}\n/g' | sed -n 's/.*"\([a-z0-9_]*\)":{"ns":\([0-9]*\),"macs":\([0-9]*\),"calls":\([0-9]*\)}.*/\1 \2 \3 \4/p' |
+  awk '{ name[NR] = $1; ns[NR] = $2; macs[NR] = $3; calls[NR] = $4; if ($1 == "total") { tot = $2; tm = $3 } else { sum += $2 } }
+  END {
+    printf "| kernel (QEMU -icount shift=0, instructions = board ns) | calls | instructions | MACs | instructions/MAC | share of the image |\n"
+    printf "| --- | ---: | ---: | ---: | ---: | ---: |\n"
+    for (i = 1; i <= NR; i++) {
+      if (name[i] == "total") continue
+      ipm = macs[i] > 0 ? sprintf("%.3f", ns[i] / macs[i]) : "-"
+      printf "| %s | %d | %.1f M | %.1f M | %s | %.1f %% |\n", name[i], calls[i], ns[i] / 1e6, macs[i] / 1e6, ipm, 100 * ns[i] / tot
+    }
+    printf "| other (dispatch, profiler) | - | %.1f M | - | - | %.1f %% |\n", (tot - sum) / 1e6, 100 * (tot - sum) / tot
+    printf "| total (gen_begin + gen_slice) | - | %.1f M | %.1f M | %.3f | 100 %% |\n", tot / 1e6, tm / 1e6, tot / tm
+  }'

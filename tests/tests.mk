@@ -3,7 +3,8 @@
 # third-party sources, so a test pulls in only the objects it uses.
 TBUILD      := build/test
 TEST_SRC    := $(APP_SRC) $(WEB_GEN) $(PORT_SRC) $(LWIP_SRC) $(MBEDTLS_SRC) $(CJSON_SRC)
-TEST_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -D_DEFAULT_SOURCE
+TEST_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -D_DEFAULT_SOURCE \
+               -DGEN_PROFILE=1
 TEST_OBJ    := $(TEST_SRC:%.c=$(TBUILD)/%.o)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(TBUILD)/unit/%)

@@ -17,6 +17,7 @@ void api_job_delete(conn_t *c, const http_request_t *req, const uint8_t *body, s
 void api_image(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
 void api_fanout_get(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
 void api_fanout_reset(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
+void api_gen_profile(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len);
 
 #include "app/api/job_path.h"
 void api_job_events(conn_t *c, const http_request_t *req, const job_path_t *p);

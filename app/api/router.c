@@ -66,6 +66,7 @@ static const route_t routes[] = {
     {HTTP_M_GET, 1, "/api/images/", api_image},
     {HTTP_M_GET, 0, "/api/debug/fanout", api_fanout_get},
     {HTTP_M_DELETE, 0, "/api/debug/fanout", api_fanout_reset},
+    {HTTP_M_GET, 0, "/api/debug/gen_profile", api_gen_profile},
 };
 
 static int path_matches(const route_t *r, const char *path, size_t len)

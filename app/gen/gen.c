@@ -31,6 +31,21 @@ static uint32_t budget = GEN_SLICE_BUDGET; /* gen_set_slice_budget() changes it 
 gen_trace_fn gen_trace_cb;
 void *gen_trace_ctx;
 
+gen_prof_t gen_prof[GEN_PROF_N];
+
+static const char *const prof_names[GEN_PROF_N] = {
+    "conv3x3_s1", "conv3x3_s2", "conv1x1", "band", "pack", "epilogue", "cond", "sampler", "total"};
+
+const gen_prof_t *gen_profile(gen_prof_kind_t k)
+{
+    return &gen_prof[k];
+}
+
+const char *gen_profile_name(gen_prof_kind_t k)
+{
+    return prof_names[k];
+}
+
 void gen_trace_emit(const char *name, uint32_t fnv)
 {
     if (gen_trace_cb) gen_trace_cb(gen_trace_ctx, name, fnv);
@@ -86,6 +101,8 @@ int gen_begin(const gen_request_t *r)
     const char *field, *message;
     g.active = 0;
     if (gen_validate(r, &field, &message) != 0 || plan() != 0) return -1;
+    memset(gen_prof, 0, sizeof gen_prof);
+    uint64_t t0 = gp_now();
     gen_parse_t pp;
     gen_parse(r->prompt, &pp);
     memcpy(g.cond, pp.slot, MD_NSLOTS);
@@ -105,6 +122,8 @@ int gen_begin(const gen_request_t *r)
     memset(gen_arena.preview, 0, sizeof gen_arena.preview);
     begin_forward();
     g.active = 1;
+    gp_mark(GEN_PROF_TOTAL, t0, 0);
+    gp_mark(GEN_PROF_SAMPLER, t0, 0);
     return 0;
 }
 
@@ -165,24 +184,29 @@ gen_status_t gen_slice(void)
     }
     uint32_t used = 0;
     gen_status_t st = GEN_RUNNING;
+    uint64_t t0 = gp_now();
     for (;;) {
         uint32_t cost = gn_unit_cost(&g.fwd, &g.plan);
         if (cost == 0) {
-            if (!forward_done()) continue;
-            if (g.step == g.steps) {
+            uint64_t ts = gp_now();
+            int done = forward_done();
+            if (done && g.step == g.steps) {
                 gs_pixels(gen_arena.x, gen_arena.image);
                 g.active = 0;
                 st = GEN_IMAGE_DONE;
-            } else {
+            } else if (done) {
                 begin_forward();
                 st = GEN_STEP_DONE;
             }
+            gp_mark(GEN_PROF_SAMPLER, ts, 0);
+            if (!done) continue;
             break;
         }
         if (used + cost > budget) break;
         gn_unit(&g.fwd, &gen_arena, &g.plan);
         used += cost;
     }
+    gp_mark(GEN_PROF_TOTAL, t0, used);
     g.last = used;
     g.total += used;
     if (used > g.longest) g.longest = used;

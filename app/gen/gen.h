@@ -93,6 +93,30 @@ void gen_abort(void);
 size_t gen_arena_bytes(void);
 uint32_t gen_longest_slice_macs(void);
 
+/* Where the last image's time went (GEN_PROFILE in app/config.h): per kernel, the board
+ * time spent in it (board_now_ns), the MACs it did and how often it was called. */
+typedef enum {
+    GEN_PROF_CONV3,    /* 3x3 stride-1 convolution kernel (gk_conv_rows) */
+    GEN_PROF_CONV3_S2, /* 3x3 stride-2 convolution kernel */
+    GEN_PROF_CONV1,    /* 1x1 convolution kernel */
+    GEN_PROF_BAND,     /* building the input band of an output row */
+    GEN_PROF_PACK,     /* packing a group's weights */
+    GEN_PROF_EPILOGUE, /* requantisation, FiLM and activation of the output rows */
+    GEN_PROF_COND,     /* the condition MLP (fc1, FiLM) */
+    GEN_PROF_SAMPLER,  /* noise, DDIM updates, clean-up, pixels */
+    GEN_PROF_TOTAL,    /* everything in gen_begin() and gen_slice(), the above included */
+    GEN_PROF_N
+} gen_prof_kind_t;
+
+typedef struct {
+    uint64_t ns, macs;
+    uint32_t calls;
+} gen_prof_t;
+
+/* The counters of kind k (all zero when GEN_PROFILE is 0), and its name for reports. */
+const gen_prof_t *gen_profile(gen_prof_kind_t k);
+const char *gen_profile_name(gen_prof_kind_t k);
+
 /* ---- Image encoding (app/gen/png.c), over caller buffers ------------------------------ */
 
 /* Worst-case PNG size of a GEN_W x GEN_H RGB image (stored deflate blocks). */

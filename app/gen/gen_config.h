@@ -22,10 +22,12 @@
 #define GEN_ACT_BYTES (MD_PEAK_ACT_BYTES + MD_PEAK_ACT_BYTES / 4)
 
 /* One output row's input band: pairs of input channels as packed int16, 4 bytes
- * a pair. Stride 1: ceil(cin/2) x k rows of width + k - 1 (u2: 32 x 3 x 18 =
- * 1728 words); stride 2: ceil(cin/2) x k x k rows of width (d1, d2: 1152
- * words). 8 KB. */
-#define GEN_BAND_WORDS 2048
+ * a pair. Stride 1: ceil(cin/2) x (2k - 1) rows of width + k - 1 (a ring of k rows
+ * with the first k - 1 repeated after it, gen_net.c build_band; u2: 32 x 5 x 18 =
+ * 2880 words); stride 2: ceil(cin/2) x k x k rows of width (d1, d2: 1152 words).
+ * 11.25 KB (the repeated rows, 3.4 KB of it, let the Cortex-M4 kernel walk a
+ * channel pair's 9 taps at one stride). */
+#define GEN_BAND_WORDS 2880
 
 /* Packed weight pairs, kept for as many output channels as fit (ceil(cin/2) x k
  * x k x 4 B per channel): all of a layer but for d2, m1 and u2 (2, 4 and 2
@@ -42,7 +44,7 @@
 /* Everything the generator holds, one static arena (gen.c): activations, the
  * im2col band, packed weights, x with the coordinate planes (int16 Q12, 10 KB)
  * and v (6 KB), the condition (2.3 KB), the preview and the final RGB (3 KB
- * each). About 99 KB; gen_arena_bytes() reports it. */
+ * each). About 102 KB; gen_arena_bytes() reports it. */
 #define GEN_ARENA_BYTES                                                                            \
     (GEN_ACT_BYTES + 4 * (GEN_BAND_WORDS + GEN_WPACK_WORDS + GEN_TAPS_MAX) +                       \
      2 * (MD_IN_CH + 3) * GEN_W * GEN_H + 4 * MD_NFILM + MD_COND_IN + MD_HID +                     \

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "app/board.h"
 #include "app/gen/gen.h"
 #include "app/gen/gen_config.h"
 #include "app/gen/gen_debug.h"
@@ -93,9 +94,14 @@ static inline uint32_t gk_pair(int a, int b)
 }
 
 /* acc[c][x] = sum over t < taps of the pair products band[offs[t] + x] .
- * wpack[t][c], for c < GEN_CO_BLOCK and x < wpad (a multiple of 8). */
+ * wpack[t][c], for c < GEN_CO_BLOCK and x < wpad (a multiple of 8). k3len: 0, or for a
+ * 3x3 stride-1 layer the band's row length (wpad + 2), when the taps come in groups of 3
+ * (kx = 0, 1, 2 of one row: offs[3g] + 0, 1, 2) and the rows of a channel pair's 9 taps
+ * are k3len apart with the next pair's 3 k3len after its last (build_band's layout):
+ * the Cortex-M4 kernel then walks them without reading offs[]. uniform: offs[t] = t x wpad
+ * for every t (stride-2 and 1x1 bands), which the Cortex-M4 kernel walks the same way. */
 void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpack, int taps,
-                  int wpad, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX]);
+                  int wpad, int k3len, int uniform, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX]);
 
 /* Requantise one output row of one channel and apply FiLM and the activation
  * table. */
@@ -131,6 +137,27 @@ void gs_update(int16_t *x, int16_t *v_c, const int16_t *v_u, int g10, int t, int
 void gs_clean_begin(int16_t *x);
 void gs_clean_finish(int16_t *x, const int16_t *v);
 void gs_pixels(const int16_t *v, uint8_t *rgb);
+
+/* ---- profiling (GEN_PROFILE)
+ * ------------------------------------------------------------- */
+
+extern gen_prof_t gen_prof[GEN_PROF_N];
+
+static inline uint64_t gp_now(void)
+{
+    return GEN_PROFILE ? board_now_ns() : 0;
+}
+
+/* Charge the time since t0 and macs to kind k; returns the time now (the next region's t0). */
+static inline uint64_t gp_mark(gen_prof_kind_t k, uint64_t t0, uint32_t macs)
+{
+    if (!GEN_PROFILE) return 0;
+    uint64_t now = board_now_ns();
+    gen_prof[k].ns += now - t0;
+    gen_prof[k].macs += macs;
+    gen_prof[k].calls++;
+    return now;
+}
 
 /* ---- tracing (tests)
  * --------------------------------------------------------------------- */

@@ -69,7 +69,7 @@ int gn_plan(gen_plan_t *p, const char **why)
             *why = "md_layers: shapes the engine does not support";
             return -1;
         }
-        int band = L->stride == 1 ? (L->cin + 1) / 2 * L->k * L->bw : L->taps * L->wpad;
+        int band = L->stride == 1 ? (L->cin + 1) / 2 * (2 * L->k - 1) * L->bw : L->taps * L->wpad;
         if (L->wpad > GEN_ROW_MAX || band > GEN_BAND_WORDS || L->group == 0 ||
             L->taps > GEN_TAPS_MAX) {
             *why = "md_layers: a layer exceeds GEN_ROW_MAX, GEN_BAND_WORDS, "
@@ -141,14 +141,22 @@ static int32_t dot8(const int8_t *w, const int8_t *v, int n)
     return s;
 }
 
+/* The board builds with -Os; the band and the weight packing run once per output row and
+ * per group of channels, 21 % of a Cortex-M4 image at -Os, and are compiled for speed. */
+#if defined(__arm__)
+#define HOT_ATTR __attribute__((optimize("O2")))
+#else
+#define HOT_ATTR
+#endif
+
 /* ---- convolution layers (SPEC 4.3)
  * ----------------------------------------------------- */
 
 /* Channel c of the (concatenated, upsampled) input of layer L, row yy, into
  * row[pad..] with zeros around, len entries in all: the virtual input is read
  * in place. */
-static void input_row(const gen_arena_t *a, const gen_plan_t *p, const gen_layer_t *L, int c,
-                      int yy, int16_t *row, int len)
+HOT_ATTR static void input_row(const gen_arena_t *a, const gen_plan_t *p, const gen_layer_t *L,
+                               int c, int yy, int16_t *row, int len)
 {
     int pad = L->k / 2, n = L->hw_in;
     if (c >= L->cin || yy < 0 || yy >= n) {
@@ -186,30 +194,34 @@ static void input_row(const gen_arena_t *a, const gen_plan_t *p, const gen_layer
 
 /* The band of output row y: pairs of input channels (2cp, 2cp+1) packed in one
  * word. Stride 1: one padded input row per (cp, input row), bw = wpad + k - 1
- * wide, in k slots used as a ring (input row iy in slot (iy + pad) % k), so
- * moving to the next output row reads one new input row per channel pair; tap
- * (cp, ky, kx) reads its row from column kx. Stride 2: one row per tap (cp, ky,
- * kx), wpad wide, holding input columns 2x + kx - pad. offs[t] says where tap
- * t's row starts: all the kernel needs to know. */
-static void build_band(gen_arena_t *a, const gen_plan_t *p, const gen_layer_t *L, int y,
-                       int next_row)
+ * wide, in a ring of k slots (input row iy in slot (iy + pad) % k) whose first k - 1
+ * slots are also kept after it (2k - 1 rows per channel pair), so that the k rows of
+ * output row y are consecutive: tap (cp, ky, kx) reads row y % k + ky of its channel pair,
+ * from column kx. Moving to the next output row reads one new input row per channel pair.
+ * For k = 3 the taps of a channel pair are then 9 rows at one stride (the Cortex-M4 kernel,
+ * gen_kernels.c, relies on it). Stride 2: one row per tap (cp, ky, kx), wpad wide, holding
+ * input columns 2x + kx - pad. offs[t] says where tap t's row starts: all the other
+ * kernels need to know. */
+HOT_ATTR static void build_band(gen_arena_t *a, const gen_plan_t *p, const gen_layer_t *L, int y,
+                                int next_row)
 {
     int16_t r0[2 * GEN_ROW_MAX + 8], r1[2 * GEN_ROW_MAX + 8];
     int k = L->k, st = L->stride, w = L->hw_out, wpad = L->wpad, pad = k / 2, kk = k * k;
     if (st == 1) {
-        int len = L->bw;
+        int len = L->bw, rows = 2 * k - 1;
         for (int c = 0; c < L->cin; c += 2)
             for (int ky = next_row ? k - 1 : 0; ky < k; ky++) {
                 int slot = (y + ky) % k;
-                uint32_t *b = a->band + (c / 2 * k + slot) * len;
+                uint32_t *b = a->band + (c / 2 * rows + slot) * len;
+                uint32_t *copy = slot < k - 1 ? b + k * len : b;
                 input_row(a, p, L, c, y + ky - pad, r0, len);
                 input_row(a, p, L, c + 1, y + ky - pad, r1, len);
                 for (int x = 0; x < len; x++)
-                    b[x] = gk_pair(r0[x], r1[x]);
+                    b[x] = copy[x] = gk_pair(r0[x], r1[x]);
             }
         for (int t = 0; t < L->taps; t++) {
             int cp = t / kk, ky = t % kk / k, kx = t % k;
-            a->offs[t] = (cp * k + (y + ky) % k) * len + kx;
+            a->offs[t] = (cp * rows + y % k + ky) * len + kx;
         }
         return;
     }
@@ -234,7 +246,7 @@ static void build_band(gen_arena_t *a, const gen_plan_t *p, const gen_layer_t *L
 /* wpack[block][t][j] = the weight pair of input channels (2cp, 2cp+1) at tap t
  * for output channel cg + 4 block + j, for the group of L->group channels
  * starting at cg. */
-static void pack_weights(gen_arena_t *a, const gen_layer_t *L, int cg)
+HOT_ATTR static void pack_weights(gen_arena_t *a, const gen_layer_t *L, int cg)
 {
     int kk = L->k * L->k;
     for (int j = 0; j < L->group; j++) {
@@ -255,19 +267,28 @@ static void pack_weights(gen_arena_t *a, const gen_layer_t *L, int cg)
 static void conv_unit(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p)
 {
     const gen_layer_t *L = &p->l[f->layer];
+    uint64_t t0 = gp_now();
     if (f->pack_layer != f->layer || f->pack_cg != f->cg) {
         pack_weights(a, L, f->cg);
         f->pack_layer = f->layer, f->pack_cg = f->cg;
+        t0 = gp_mark(GEN_PROF_PACK, t0, 0);
     }
     if (f->band_layer != f->layer || f->band_y != f->y || f->band_cg != f->cg) {
         int next = f->band_layer == f->layer && f->band_cg == f->cg && f->band_y == f->y - 1;
         build_band(a, p, L, f->y, next);
         f->band_layer = f->layer, f->band_y = f->y, f->band_cg = f->cg;
+        t0 = gp_mark(GEN_PROF_BAND, t0, 0);
     }
     int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX];
     gk_conv_rows(a->band, a->offs,
                  a->wpack + (f->co - f->cg) / GEN_CO_BLOCK * L->taps * GEN_CO_BLOCK, L->taps,
-                 L->wpad, acc);
+                 L->wpad, L->k == 3 && L->stride == 1 ? L->bw : 0, L->stride == 2 || L->k == 1,
+                 acc);
+    int nco = L->cout - f->co < GEN_CO_BLOCK ? L->cout - f->co : GEN_CO_BLOCK;
+    t0 = gp_mark(L->k == 1        ? GEN_PROF_CONV1
+                 : L->stride == 1 ? GEN_PROF_CONV3
+                                  : GEN_PROF_CONV3_S2,
+                 t0, L->row_macs * (uint32_t)nco);
     int t = f->layer + 1, n = L->hw_out;
     for (int j = 0; j < GEN_CO_BLOCK && f->co + j < L->cout; j++) {
         int co = f->co + j, ch = L->ch_off + co;
@@ -282,6 +303,7 @@ static void conv_unit(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p)
         gk_epilogue(acc[j], n, md_conv_b[ch], md_conv_m[ch], md_conv_s[ch], L->out16,
                     L->film_off >= 0 ? gb : NULL, L->lut >= 0 ? md_luts + L->lut * 256 : NULL, out);
     }
+    gp_mark(GEN_PROF_EPILOGUE, t0, 0);
     /* Next unit: the channel blocks of this group on this row, then the next row,
      * then the next group of channels (packed weights are kept per group), then
      * the next layer. */
@@ -342,12 +364,14 @@ uint32_t gn_unit_cost(const gen_fwd_t *f, const gen_plan_t *p)
 
 void gn_unit(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p)
 {
+    uint64_t t0 = gp_now();
     switch (f->phase) {
     case GN_FC1: {
         int j = f->j;
         if (j == 0) cond_input(f, a);
         int32_t acc = md_fc1_b[j] + dot8(md_fc1_w + j * MD_COND_IN, a->e, MD_COND_IN);
         a->h[j] = md_fc1_lut[gk_sat(gk_rq(acc, md_fc1_m[j], md_fc1_s[j]), -128, 127) + 128];
+        gp_mark(GEN_PROF_COND, t0, MD_COND_IN);
         if (++f->j == MD_HID) {
             f->j = 0;
             f->phase = GN_FILM;
@@ -362,6 +386,7 @@ void gn_unit(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p)
         int k = f->j;
         int32_t acc = md_film_b[k] + dot8(md_film_w + k * MD_HID, a->h, MD_HID);
         a->gb[k] = gk_sat(gk_rq(acc, md_film_m[k], md_film_s[k]), INT32_MIN, INT32_MAX);
+        gp_mark(GEN_PROF_COND, t0, MD_HID);
         if (++f->j == MD_NFILM) {
             f->phase = GN_CONV;
             if (f->trace) gen_trace_emit("cond.gb", gen_fnv1a(GEN_FNV_INIT, a->gb, sizeof a->gb));

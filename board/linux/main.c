@@ -45,6 +45,14 @@ uint64_t board_now_us(void)
            (uint64_t)(t0.tv_nsec / 1000);
 }
 
+uint64_t board_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)(ts.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)ts.tv_nsec -
+           (uint64_t)t0.tv_nsec;
+}
+
 uint32_t board_now_ms(void)
 {
     return (uint32_t)(board_now_us() / 1000u);

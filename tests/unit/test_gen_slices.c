@@ -68,6 +68,48 @@ static void macs_per_step_and_guidance_one(void **state)
     assert_int_equal(gen_debug_total_macs(), ((uint64_t)steps + guided + 1) * fwd);
 }
 
+/* GEN_PROFILE: every MAC of the image is charged to one kernel, each kernel's MACs are the
+ * layer table's (one forward per step here, and the clean-up), and every region has time. */
+static void profile_charges_every_mac_once(void **state)
+{
+    (void)state;
+    if (!GEN_PROFILE) skip();
+    gen_request_t r;
+    make_request(&r, "red ring", "", 2, 10, 5);
+    assert_true(run_to_end(&r, NULL) > 0);
+    uint64_t conv3 = 0, conv3s2 = 0, conv1 = 0;
+    for (int l = 0; l < MD_NLAYERS; l++) {
+        const int32_t *f = md_layers + l * MD_LAYER_FIELDS;
+        uint64_t m = (uint64_t)f[MD_L_CIN] * f[MD_L_K] * f[MD_L_K] * f[MD_L_HW_OUT] *
+                     f[MD_L_HW_OUT] * f[MD_L_COUT];
+        if (f[MD_L_K] == 1)
+            conv1 += m;
+        else if (f[MD_L_STRIDE] == 1)
+            conv3 += m;
+        else
+            conv3s2 += m;
+    }
+    const int forwards = 2 + 1;
+    assert_int_equal(gen_profile(GEN_PROF_CONV3)->macs, forwards * conv3);
+    assert_int_equal(gen_profile(GEN_PROF_CONV3_S2)->macs, forwards * conv3s2);
+    assert_int_equal(gen_profile(GEN_PROF_CONV1)->macs, forwards * conv1);
+    assert_int_equal(gen_profile(GEN_PROF_COND)->macs, forwards * MD_COND_MACS);
+    assert_int_equal(gen_profile(GEN_PROF_TOTAL)->macs, gen_debug_total_macs());
+    assert_int_equal(forwards * (conv3 + conv3s2 + conv1 + MD_COND_MACS), gen_debug_total_macs());
+    uint64_t parts = 0;
+    for (int k = 0; k < GEN_PROF_TOTAL; k++) {
+        assert_true(gen_profile((gen_prof_kind_t)k)->calls > 0);
+        assert_true(gen_profile((gen_prof_kind_t)k)->ns > 0);
+        parts += gen_profile((gen_prof_kind_t)k)->ns;
+    }
+    assert_true(parts <= gen_profile(GEN_PROF_TOTAL)->ns);
+    assert_string_equal(gen_profile_name(GEN_PROF_CONV3), "conv3x3_s1");
+    /* A new image starts from zero. */
+    make_request(&r, "red ring", "", 1, 10, 5);
+    assert_true(run_to_end(&r, NULL) > 0);
+    assert_int_equal(gen_profile(GEN_PROF_CONV3)->macs, 2 * conv3);
+}
+
 static void same_request_same_bytes_seeds_differ(void **state)
 {
     (void)state;
@@ -172,6 +214,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(budget_honoured_and_bytes_the_same),
         cmocka_unit_test(macs_per_step_and_guidance_one),
+        cmocka_unit_test(profile_charges_every_mac_once),
         cmocka_unit_test(same_request_same_bytes_seeds_differ),
         cmocka_unit_test(steps_previews_and_statuses),
         cmocka_unit_test(invalid_requests_refused),
