@@ -49,6 +49,7 @@ for f in tests/e2e/*_test.py; do
   selected "$f" || continue
   echo "-- $f"
   inns timeout 600 /usr/bin/python3 "$f" >"$log" 2>&1
+  grep -E '^FAIL ' "$log" # which one, before its traceback
   tail -n 5 "$log"
   grep -qE '[0-9]+ passed' "$log" || F=$((F + 1))
   count_plain "$log"
