@@ -21,6 +21,7 @@ TARGET = urlparse(os.environ.get("EDGE_TARGET", "http://127.0.0.1:8080"))
 HOST, PORT = TARGET.hostname, TARGET.port or 80
 URI = f"ws://{HOST}:{PORT}/ws/test"
 SMALL = int(os.environ.get("EDGE_WS_RX_BUF", "512"))
+SLOW = float(os.environ.get("EDGE_SLOW", "1"))  # a slowed build (the san tier) takes longer
 SIZES = [0, 1, 16, 125, 126, 127, 512, 513, 1024, 4096, 16384, 65535, 65536]
 HELLO = {"type": "connected", "message": "WebSocket test endpoint ready"}
 
@@ -174,7 +175,7 @@ async def main():
     passed = failed = 0
     for t in TESTS:
         try:
-            await asyncio.wait_for(t(), 60)
+            await asyncio.wait_for(t(), 60 * SLOW)
             passed += 1
             print(f"ok   {t.__name__}")
         except Exception:  # noqa: BLE001 - report every failure and go on
