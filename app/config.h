@@ -85,11 +85,6 @@
 #define TLS_HEAP_SIZE (MAX_TLS * 28 * 1024 + TLS_HEAP_SHARED)
 #endif
 #define TLS_HEAP_SHARED (4 * 1024)
-/* A TLS newcomer that finds every session held takes the session of the TLS connection idle
- * longest (a keep-alive with no request, a browser's unused preconnect), once that one has
- * been idle this long; sooner would take a preconnect about to be used. No RAM. */
-#define TLS_RECLAIM_IDLE_MS 500
-
 /* TLS connections accepted at once: MAX_TLS with a session, the others waiting for one
  * (a browser opens 6 at once). A waiting one holds only its TCP PCB and a slot here
  * (sess_t, ~0.7 KB with its idle mbedTLS context). Past it, TLS connections are closed. */

@@ -84,8 +84,6 @@ uint32_t app_poll_once(void)
     busy |= sio_http_tick();           /* Socket.IO pings and queued packets */
     busy |= subs_fanout();             /* its events, to every subscriber, this pass */
     busy |= tls3_poll(board_now_ms()); /* handshake steps, deferred TLS work, timeouts */
-    if (tls3_short_of_sessions())
-        conn_reclaim_wrapped(board_now_ms(), TLS_RECLAIM_IDLE_MS, tls3_holds_session);
     busy |= conn_poll(board_now_ms()); /* timeouts, pending output, protocol ticks */
     log_tick(board_now_ms());          /* a flood's summary line, also once it stops */
     /* The longest pass is what every client waits at worst: docs/design.md holds it to 5 ms. */

@@ -637,14 +637,6 @@ static err_t pump(sess_t *s)
     return aborted ? ERR_ABRT : ERR_OK;
 }
 
-int tls3_short_of_sessions(void)
-{
-    if (st.sessions < MAX_TLS) return 0;
-    for (int i = 0; i < TLS_CONNS; i++)
-        if (sess[i].phase == PH_WAIT && sess[i].rx && !sess[i].broken) return 1;
-    return 0;
-}
-
 /* Another session's handshake ended: wake those waiting for its slot. */
 static void wake_waiting(void)
 {
@@ -795,13 +787,6 @@ int tls3_is_tls(const struct altcp_pcb *pcb)
 static sess_t *S(struct altcp_pcb *conn)
 {
     return conn ? (sess_t *)conn->state : NULL;
-}
-
-/* Open sessions only: one still in its handshake is making progress, not idling. */
-int tls3_holds_session(const struct altcp_pcb *pcb)
-{
-    const sess_t *s = tls3_is_tls(pcb) ? (const sess_t *)pcb->state : NULL;
-    return s && s->setup && s->phase == PH_OPEN;
 }
 
 static void tls_recved(struct altcp_pcb *conn, u16_t len)

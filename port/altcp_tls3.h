@@ -45,14 +45,6 @@ struct altcp_pcb *tls3_wrap(struct altcp_pcb *inner);
  * is left for the next pass (the loop must not sleep). */
 int tls3_poll(uint32_t now);
 
-/* Does a connection wait for a session with its ClientHello in, while all MAX_TLS are held?
- * The application may then close an idle TLS connection to make room (conn_reclaim_wrapped):
- * this layer cannot tell an idle keep-alive from a busy stream. */
-int tls3_short_of_sessions(void);
-
-/* Whether pcb is a TLS connection of this layer whose session is open (handshake done). */
-int tls3_holds_session(const struct altcp_pcb *pcb);
-
 /* Whether pcb is a TLS connection of this layer. */
 int tls3_is_tls(const struct altcp_pcb *pcb);
 

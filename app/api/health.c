@@ -152,7 +152,6 @@ static void render(sink_t *s)
     num(s, ",", "failed", tl->failed);
     num(s, ",", "timeouts", tl->timeouts);
     num(s, ",", "refused", tl->refused);
-    num(s, ",", "reclaimed", conn_stats()->reclaimed);
     num(s, ",", "alerts_in", tl->alerts_in);
     num(s, ",", "errors", tl->errors);
     num(s, ",", "last_full_ms", tl->full_ms_last);

@@ -253,10 +253,7 @@ int conn_pressure(void)
  * are lingering ones, which free themselves within CONN_LINGER_MS. A table held by idle
  * or slowloris connections therefore still serves every new client, and the attacker's
  * oldest connection is the one that goes. */
-/* holds: NULL for any connection, else only those whose PCB it accepts (a wrapper's
- * connections that hold what a newcomer waits for). */
-static conn_t *evict_candidate(uint32_t now, int (*holds)(const struct altcp_pcb *),
-                               uint32_t min_wait)
+static conn_t *evict_candidate(uint32_t now)
 {
     conn_t *best = NULL;
     uint32_t best_wait = 0;
@@ -264,10 +261,8 @@ static conn_t *evict_candidate(uint32_t now, int (*holds)(const struct altcp_pcb
         conn_t *c = &conns[i];
         uint32_t since;
         if (c->mode != CONN_OPEN || !c->proto->waiting || c->tx_left || c->close_after ||
-            c->close_req || (holds && (!c->wrapped || !holds(c->pcb))) ||
-            !c->proto->waiting(c, &since))
+            c->close_req || !c->proto->waiting(c, &since))
             continue;
-        if (now - since < min_wait) continue;
         if (!best || now - since > best_wait) {
             best = c;
             best_wait = now - since;
@@ -278,12 +273,12 @@ static conn_t *evict_candidate(uint32_t now, int (*holds)(const struct altcp_pcb
 
 /* The slot is needed now: the PCB is aborted (a RST, and lwIP frees it at once; a FIN would
  * keep it in FIN_WAIT for up to 20 s, and the pool would fill with them). */
-static void evict(conn_t *c, uint32_t now, const char *why)
+static void evict(conn_t *c, uint32_t now)
 {
     uint32_t since = now;
     c->proto->waiting(c, &since);
-    LOGW("conn: %s, closing conn %u, waiting %lu ms, for a new one", why, c->index,
-         (unsigned long)(now - since));
+    LOGW("conn: table full (%d), closing conn %u, waiting %lu ms, for a new one", MAX_CONNS,
+         c->index, (unsigned long)(now - since));
     conn_stats_.evicted++;
     struct altcp_pcb *pcb = c->pcb;
     conn_stage_forget(c);
@@ -342,8 +337,8 @@ static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
     }
     if (!c) {
         uint32_t now = board_now_ms();
-        c = evict_candidate(now, NULL, 0);
-        if (c) evict(c, now, "table full");
+        c = evict_candidate(now);
+        if (c) evict(c, now);
     }
     if (!c) {
         LOGW("conn: table full (%d), refusing", MAX_CONNS);
@@ -368,20 +363,6 @@ static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
     c->proto = l->proto;
     if (l->proto->on_open) l->proto->on_open(c);
     return ERR_OK;
-}
-
-/* The wrapper's sessions are all held and a newcomer waits for one (TLS: its ClientHello is
- * in): the wrapped connection idle longest gives up its session the way a full table gives
- * up a slot. min_wait keeps a connection that was just opened (a browser's preconnect about
- * to send its request) from being taken at once. */
-int conn_reclaim_wrapped(uint32_t now_ms, uint32_t min_wait_ms,
-                         int (*holds)(const struct altcp_pcb *pcb))
-{
-    conn_t *c = evict_candidate(now_ms, holds, min_wait_ms);
-    if (!c) return 0;
-    conn_stats_.reclaimed++;
-    evict(c, now_ms, "a wrapped newcomer waits for a session");
-    return 1;
 }
 
 void conn_init(void)

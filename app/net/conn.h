@@ -63,8 +63,7 @@ typedef struct conn_proto {
 typedef struct {
     uint32_t accepted, refused, active, peak, http, stream, lingering;
     uint32_t slots_used, slots_peak, spills, rx_aborts;
-    uint32_t evicted;   /* waiting connections given up for a new one (table full) */
-    uint32_t reclaimed; /* of them, wrapped ones whose session a waiting newcomer took */
+    uint32_t evicted; /* waiting connections given up for a new one (table full) */
 } conn_stats_t;
 
 void conn_init(void);
@@ -82,12 +81,6 @@ int conn_poll(uint32_t now_ms);
 /* Push whatever a writer staged and did not flush (called once per pass). */
 void conn_flush_staged(void);
 const conn_stats_t *conn_stats(void);
-/* A newcomer on a wrapped listener waits for a session (TLS: all MAX_TLS held): close the
- * wrapped connection that holds one (holds(pcb), the wrapper's answer) and has been waiting
- * longest for its peer, at least min_wait_ms, so that its session goes to the newcomer.
- * Returns 1 if one was closed. */
-int conn_reclaim_wrapped(uint32_t now_ms, uint32_t min_wait_ms,
-                         int (*holds)(const struct altcp_pcb *pcb));
 /* Is the table under pressure (fewer than a quarter of its slots free)? Protocols then
  * shorten how long they wait for a slow or silent peer. */
 int conn_pressure(void);

@@ -290,26 +290,3 @@ test('a client that stops mid-handshake is dropped after the handshake timeout',
   await stillServing('after a stalled handshake');
 });
 
-test('every session held by an idle connection: a newcomer takes the longest-idle one at once', async () => {
-  const before = await health();
-  const max = before.tls.max;
-  // max TLS connections that finish their handshake and then say nothing (a browser's
-  // preconnect): each holds a session until the 30 s idle timeout, unless one is reclaimed.
-  const idle = [];
-  for (let i = 0; i < max; i++) idle.push((await tlsConnect()).s);
-  const ended = idle.map((s) => new Promise((r) => { s.on('close', r); s.on('error', () => {}); }));
-  await sleep(700 * SLOW); // past TLS_RECLAIM_IDLE_MS (500 ms)
-  const t0 = Date.now();
-  const { s } = await tlsConnect();
-  await request(s);
-  const ms = Date.now() - t0;
-  assert.ok(ms < 3000 * SLOW, `the newcomer waited ${ms} ms for a session`);
-  const h = await health();
-  assert.ok(h.tls.reclaimed > before.tls.reclaimed, 'no session reclaimed');
-  // The first idle connection (the longest idle) is the one that went.
-  await Promise.race([ended[0], sleep(2000 * SLOW)]);
-  assert.ok(idle[0].destroyed || idle[0].readyState === 'closed', 'the longest-idle connection is still open');
-  for (const x of idle) x.destroy();
-  await tlsSettled('reclaim');
-  await stillServing('after a reclaim');
-});
