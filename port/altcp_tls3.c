@@ -112,20 +112,19 @@ typedef struct {
     uint32_t cpu_us;         /* spent in this handshake's steps */
     uint16_t pend_len;       /* record in mbedTLS's output buffer, waiting for TCP room */
     uint8_t phase;
-    uint8_t busy;          /* inside pump: closes and aborts are deferred */
-    uint8_t again;         /* something asked for another round while busy */
-    uint8_t rx_eof;        /* TCP's FIN arrived */
-    uint8_t eof_sent;      /* the application was told (recv with NULL) */
-    uint8_t app_gone;      /* the application closed or aborted conn */
-    uint8_t want_fin;      /* close_notify and FIN once the output is flushed */
-    uint8_t kill;          /* abort everything when the pump unwinds */
-    uint8_t resumed;       /* the handshake took a ticket */
-    uint8_t inner_aborted; /* we aborted inner inside its own callback */
-    uint8_t kick;          /* work to do from tls3_poll, outside any application call */
-    uint8_t broken;        /* a record error seen inside an application call */
-    uint8_t notified;      /* close_notify sent */
-    uint8_t setup;         /* ssl is set up: its buffers are in its arena */
-    int8_t arena;          /* its arena of the TLS heap (port/tls_arena.h) while set up */
+    uint8_t busy;     /* inside pump: closes and aborts are deferred */
+    uint8_t again;    /* something asked for another round while busy */
+    uint8_t rx_eof;   /* TCP's FIN arrived */
+    uint8_t eof_sent; /* the application was told (recv with NULL) */
+    uint8_t app_gone; /* the application closed or aborted conn */
+    uint8_t want_fin; /* close_notify and FIN once the output is flushed */
+    uint8_t kill;     /* abort everything when the pump unwinds */
+    uint8_t resumed;  /* the handshake took a ticket */
+    uint8_t kick;     /* work to do from tls3_poll, outside any application call */
+    uint8_t broken;   /* a record error seen inside an application call */
+    uint8_t notified; /* close_notify sent */
+    uint8_t setup;    /* ssl is set up: its buffers are in its arena */
+    int8_t arena;     /* its arena of the TLS heap (port/tls_arena.h) while set up */
 } sess_t;
 
 static sess_t sess[TLS_CONNS];
@@ -382,6 +381,31 @@ static void tell_app_gone(sess_t *s, err_t err)
     if (fn) fn(arg, err);
 }
 
+/* The inner PCB whose lwIP callback (recv, sent) is running, and whether it was aborted
+ * meanwhile: by this layer or by the application, also through another session's work. lwIP
+ * must then hear ERR_ABRT from the callback, or it goes on using the freed PCB (a corrupted
+ * TIME-WAIT list, lwIP's "tcp_input: TIME-WAIT" assertion, is how that shows). */
+typedef struct {
+    struct altcp_pcb *inner;
+    uint8_t aborted;
+} cb_t;
+static cb_t cb;
+
+static cb_t cb_enter(struct altcp_pcb *inner)
+{
+    cb_t outer = cb;
+    cb.inner = inner;
+    cb.aborted = 0;
+    return outer;
+}
+
+static err_t cb_leave(cb_t outer)
+{
+    err_t r = cb.aborted ? ERR_ABRT : ERR_OK;
+    cb = outer;
+    return r;
+}
+
 /* Ends the TCP connection: gracefully when possible (what we sent still goes out). */
 static void inner_finish(sess_t *s, int graceful)
 {
@@ -393,8 +417,8 @@ static void inner_finish(sess_t *s, int graceful)
         altcp_output(in);
         if (altcp_close(in) == ERR_OK) return;
     }
+    if (in == cb.inner) cb.aborted = 1;
     altcp_abort(in);
-    if (s->busy) s->inner_aborted = 1;
 }
 
 /* A fatal condition: the application is told, the peer sees the connection close. */
@@ -616,13 +640,12 @@ static void pump_once(sess_t *s)
         s->conn->sent(s->conn->arg, s->conn, 0); /* room again */
 }
 
-/* Runs the session until nothing changes; returns ERR_ABRT when it aborted s->inner from
- * inside one of inner's callbacks. */
-static err_t pump(sess_t *s)
+/* Runs the session until nothing changes. */
+static void pump(sess_t *s)
 {
     if (s->busy) {
         s->again = 1;
-        return ERR_OK;
+        return;
     }
     s->busy = 1;
     do {
@@ -632,9 +655,7 @@ static err_t pump(sess_t *s)
     if (s->inner && s->kill) inner_finish(s, 0);
     s->busy = 0;
     if (s->inner) altcp_output(s->inner);
-    int aborted = s->inner_aborted;
     if (s->kill) sess_release(s);
-    return aborted ? ERR_ABRT : ERR_OK;
 }
 
 /* Another session's handshake ended: wake those waiting for its slot. */
@@ -665,21 +686,23 @@ static err_t inner_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t 
         s->rx = p;
     }
     int hs = s->phase == PH_HANDSHAKE;
-    err_t r = pump(s);
+    cb_t outer = cb_enter(pcb);
+    pump(s);
     if (hs) wake_waiting();
-    return r;
+    return cb_leave(outer);
 }
 
 static err_t inner_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 {
-    (void)pcb;
     sess_t *s = arg;
     if (!s) return ERR_OK;
     int open = s->phase == PH_OPEN && !s->pend_len;
-    err_t r = pump(s);
-    if (r == ERR_OK && open && s->phase == PH_OPEN && !s->app_gone && s->conn && s->conn->sent)
-        return s->conn->sent(s->conn->arg, s->conn, len);
-    return r;
+    cb_t outer = cb_enter(pcb);
+    pump(s);
+    /* s may be released from here on if inner was aborted. */
+    if (!cb.aborted && open && s->phase == PH_OPEN && !s->app_gone && s->conn && s->conn->sent)
+        s->conn->sent(s->conn->arg, s->conn, len);
+    return cb_leave(outer);
 }
 
 static void inner_err(void *arg, err_t err)

@@ -157,6 +157,29 @@ void conn_free_slot_record(conn_t *c)
     c->mode = CONN_FREE;
 }
 
+static conn_cb_t cb;
+
+conn_cb_t conn_cb_enter(struct altcp_pcb *pcb)
+{
+    conn_cb_t outer = cb;
+    cb.pcb = pcb;
+    cb.aborted = 0;
+    return outer;
+}
+
+err_t conn_cb_leave(conn_cb_t outer)
+{
+    err_t r = cb.aborted ? ERR_ABRT : ERR_OK;
+    cb = outer;
+    return r;
+}
+
+void conn_pcb_abort(struct altcp_pcb *pcb)
+{
+    if (pcb == cb.pcb) cb.aborted = 1;
+    altcp_abort(pcb);
+}
+
 void conn_hard_close(conn_t *c)
 {
     conn_stage_commit_if(c);
@@ -168,7 +191,7 @@ void conn_hard_close(conn_t *c)
         altcp_recv(pcb, NULL);
         altcp_sent(pcb, NULL);
         altcp_err(pcb, NULL);
-        if (altcp_close(pcb) != ERR_OK) altcp_abort(pcb);
+        if (altcp_close(pcb) != ERR_OK) conn_pcb_abort(pcb);
     }
     conn_free_slot_record(c);
 }
@@ -225,10 +248,10 @@ static void on_err(void *arg, err_t err)
 
 static err_t on_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 {
-    (void)pcb;
     (void)len;
     conn_t *c = arg;
     if (!c || c->mode != CONN_OPEN) return ERR_OK;
+    conn_cb_t outer = conn_cb_enter(pcb);
     c->t_active = board_now_ms();
     conn_tx_pump(c);
     if (c->mode == CONN_OPEN && c->proto->on_writable) {
@@ -236,7 +259,7 @@ static err_t on_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
         conn_settle(c);
     }
     if (c->mode == CONN_OPEN) conn_rx_deliver(c);
-    return ERR_OK;
+    return conn_cb_leave(outer);
 }
 
 /* ---- accept ------------------------------------------------------------------------- */
@@ -290,7 +313,7 @@ static void evict(conn_t *c, uint32_t now)
         altcp_recv(pcb, NULL);
         altcp_sent(pcb, NULL);
         altcp_err(pcb, NULL);
-        altcp_abort(pcb);
+        conn_pcb_abort(pcb);
     }
 }
 
@@ -305,28 +328,35 @@ static void refuse(struct altcp_pcb *pcb, const conn_proto_t *proto)
         if (n) altcp_write(pcb, msg, (u16_t)n, TCP_WRITE_FLAG_COPY);
         altcp_output(pcb);
     }
-    if (altcp_close(pcb) != ERR_OK) altcp_abort(pcb);
+    if (altcp_close(pcb) != ERR_OK) conn_pcb_abort(pcb);
 }
+
+static err_t accept_body(const listener_t *l, struct altcp_pcb *pcb);
 
 static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 {
-    const listener_t *l = arg;
     if (err != ERR_OK || pcb == NULL) {
         conn_stats_.refused++; /* no PCB for this SYN: the peer retries or gives up */
         return ERR_VAL;
     }
+    conn_cb_t outer = conn_cb_enter(pcb);
+    err_t r = accept_body(arg, pcb);
+    err_t a = conn_cb_leave(outer);
+    return a != ERR_OK ? a : r;
+}
+
+static err_t accept_body(const listener_t *l, struct altcp_pcb *pcb)
+{
     if (l->wrap) {
         struct altcp_pcb *inner = pcb;
         pcb = l->wrap(inner);
         if (!pcb) { /* no TLS session or memory: plain connections are not affected */
             conn_stats_.refused++;
             LOGW("conn: refused by the listener's wrapper (no TLS session free)");
-            if (altcp_close(inner) != ERR_OK) {
-                altcp_abort(inner);
-                return ERR_ABRT;
-            }
-            return ERR_OK;
+            if (altcp_close(inner) != ERR_OK) conn_pcb_abort(inner);
+            return ERR_OK; /* ERR_ABRT from on_accept if it was aborted */
         }
+        cb.pcb = pcb; /* aborting the wrapper aborts inner, whose callback this is */
     }
     conn_t *c = NULL;
     for (int i = 0; i < MAX_CONNS; i++) {

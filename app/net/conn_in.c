@@ -88,7 +88,7 @@ static int rx_park(conn_t *c)
             conn_stage_forget(c);
             conn_drop_state(c);
             conn_free_slot_record(c);
-            altcp_abort(pcb);
+            conn_pcb_abort(pcb);
             return -1;
         }
         return 0;
@@ -100,9 +100,17 @@ static int rx_park(conn_t *c)
     return 0;
 }
 
+static void recv_body(conn_t *c, struct altcp_pcb *pcb, struct pbuf *p, err_t err);
+
 err_t conn_on_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err)
 {
-    conn_t *c = arg;
+    conn_cb_t outer = conn_cb_enter(pcb);
+    recv_body(arg, pcb, p, err);
+    return conn_cb_leave(outer);
+}
+
+static void recv_body(conn_t *c, struct altcp_pcb *pcb, struct pbuf *p, err_t err)
+{
     if (!c || c->mode == CONN_LINGER) {
         if (p) {
             altcp_recved(pcb, p->tot_len);
@@ -110,14 +118,14 @@ err_t conn_on_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err)
         } else if (c) {
             conn_hard_close(c); /* the peer's FIN after ours: both sides are done */
         }
-        return ERR_OK;
+        return;
     }
     if (p == NULL || err != ERR_OK) {
         /* The peer closed its side. Finish what is in flight, then close ours. */
         if (p) pbuf_free(p);
         conn_rx_drop(c);
         conn_close_when_sent(c);
-        return ERR_OK;
+        return;
     }
     c->t_active = board_now_ms();
     if (c->rx)
@@ -125,6 +133,5 @@ err_t conn_on_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err)
     else
         c->rx = p;
     conn_rx_deliver(c);
-    if (c->mode == CONN_OPEN && c->rx && rx_park(c) != 0) return ERR_ABRT;
-    return ERR_OK;
+    if (c->mode == CONN_OPEN && c->rx) rx_park(c); /* -1: aborted, and on_recv says so */
 }
