@@ -99,8 +99,11 @@
 /* Handshake states run back to back only while a pass has spent less than this on them;
  * the next state waits for the next pass (each ECC operation is one state). */
 #define TLS_STEP_BUDGET_US 2000u
-/* A handshake not finished this long after accept is dropped (and counted). */
+/* A handshake not finished this long after it got its session is dropped (and counted). */
 #define TLS_HANDSHAKE_TIMEOUT_MS 10000u
+/* A connection that waits this long for a session (all MAX_TLS held by streams, WSS or
+ * requests under way; idle ones give theirs up after HTTP_IDLE_TIMEOUT_TLS_MS) is dropped. */
+#define TLS_WAIT_TIMEOUT_MS 30000u
 /* Session tickets are valid, and their key rotates, after this long. */
 #define TLS_TICKET_LIFETIME_S 86400u
 /* Decrypted bytes the application may hold unread before no more is decrypted: the TLS
@@ -159,11 +162,11 @@
 #define HTTP_IDLE_TIMEOUT_PRESSURE_MS    1000
 
 /* A keep-alive HTTPS connection holds one of the MAX_TLS (2) sessions while it idles, and a
- * browser keeps a few open after a page: after an answer they are closed after this long
- * without a request, so that the next TLS client (the page's own wss) gets a session. A
- * connection that has not yet sent its first request (its handshake may wait for a session)
- * keeps HTTP_IDLE_TIMEOUT_MS. A returning client
- * resumes with its ticket. No RAM. */
+ * browser keeps a few open after a page and opens some ahead of need: once its handshake is
+ * done, or after an answer, one is closed after this long without a request, so that the
+ * next TLS client (the page's own wss) gets a session. One still waiting for its session
+ * keeps HTTP_IDLE_TIMEOUT_MS (and TLS_WAIT_TIMEOUT_MS). A returning client resumes with its
+ * ticket. No RAM. */
 #define HTTP_IDLE_TIMEOUT_TLS_MS 2000
 
 /* A complete request is answered once TCP can take this much of the answer at once; until

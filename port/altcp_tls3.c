@@ -598,6 +598,7 @@ static void step_closing(sess_t *s)
 
 static void pump_once(sess_t *s)
 {
+    int opened = 0; /* the handshake ended in this call */
     if (s->phase == PH_WAIT && (s->broken || s->rx_eof)) {
         /* No memory for its session, or the peer left while waiting. */
         if (s->broken)
@@ -617,6 +618,7 @@ static void pump_once(sess_t *s)
         step_handshake(s);
         if (s->phase != PH_OPEN) return;
         admit_waiting(); /* the slot is free for the next one */
+        opened = 1;
     }
     if (s->phase == PH_CLOSING) {
         step_closing(s);
@@ -636,8 +638,11 @@ static void pump_once(sess_t *s)
         if (s->inner) altcp_shutdown(s->inner, 0, 1);
     }
     deliver(s);
-    if (was_pending && !s->app_gone && !s->kill && s->conn && s->conn->sent)
-        s->conn->sent(s->conn->arg, s->conn, 0); /* room again */
+    /* Room again; or, once the handshake is over, room at all: the application learns that
+     * its connection is open (HTTP then times an unused connection from here). */
+    if ((was_pending || opened) && !s->app_gone && !s->kill && s->phase == PH_OPEN && s->conn &&
+        s->conn->sent)
+        s->conn->sent(s->conn->arg, s->conn, 0);
 }
 
 /* Runs the session until nothing changes. */
@@ -728,12 +733,15 @@ int tls3_poll(uint32_t now)
         sess_t *s = &sess[i];
         if (s->phase == PH_FREE || s->busy) continue;
         int hs = s->phase == PH_HANDSHAKE || s->phase == PH_WAIT;
-        if ((hs || s->phase == PH_CLOSING) && now - s->t_start > TLS_HANDSHAKE_TIMEOUT_MS) {
+        /* t_start: accept for a waiting connection, its admission for a handshake. */
+        uint32_t limit = s->phase == PH_WAIT ? TLS_WAIT_TIMEOUT_MS : TLS_HANDSHAKE_TIMEOUT_MS;
+        if ((hs || s->phase == PH_CLOSING) && now - s->t_start > limit) {
             if (hs) {
                 st.failed++;
                 st.timeouts++;
-                LOGW("tls: handshake not finished after %u ms, dropped",
-                     (unsigned)TLS_HANDSHAKE_TIMEOUT_MS);
+                LOGW("tls: %s after %u ms, dropped",
+                     s->phase == PH_WAIT ? "no session free" : "handshake not finished",
+                     (unsigned)limit);
             }
             sess_fail(s, 0);
             continue;

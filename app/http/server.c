@@ -18,6 +18,7 @@ typedef struct {
     uint8_t answered;   /* the handler replied: the request is over once it returns */
     uint8_t deferred;   /* the handler parked the request (http_defer) */
     uint8_t served;     /* a request has been answered: now idle between requests */
+    uint8_t writable;   /* TCP has said there is room: over TLS, the handshake is done */
     uint32_t t_request; /* when the current request's first byte arrived */
     uint32_t deadline;  /* deferred: when it expires */
     const http_deferred_t *d;
@@ -255,6 +256,7 @@ static size_t h_bytes(conn_t *c, const uint8_t *data, size_t len)
 static void h_writable(conn_t *c)
 {
     http_conn_t *h = hc(c);
+    h->writable = 1;
     if (h->req_ready && !conn_sending(c)) try_handle(c, h);
 }
 
@@ -279,9 +281,12 @@ static int h_tick(conn_t *c, uint32_t now)
     /* With the table nearly full, slow and silent peers get less time (conn_pressure). */
     int tight = conn_pressure();
     uint32_t req_ms = tight ? HTTP_REQUEST_TIMEOUT_PRESSURE_MS : HTTP_REQUEST_TIMEOUT_MS;
-    uint32_t idle_ms = tight                          ? HTTP_IDLE_TIMEOUT_PRESSURE_MS
-                       : conn_wrapped(c) && h->served ? HTTP_IDLE_TIMEOUT_TLS_MS
-                                                      : HTTP_IDLE_TIMEOUT_MS;
+    /* A TLS connection holds a scarce session once its handshake is done (the layer then
+     * reports it writable, from when its idle time counts); before, it waits for one. */
+    int holds_session = conn_wrapped(c) && (h->served || h->writable);
+    uint32_t idle_ms = tight           ? HTTP_IDLE_TIMEOUT_PRESSURE_MS
+                       : holds_session ? HTTP_IDLE_TIMEOUT_TLS_MS
+                                       : HTTP_IDLE_TIMEOUT_MS;
     if (h->in_request && !h->req_ready && now - h->t_request > req_ms) {
         stats.timeouts_408++;
         LOGI("conn %u: request not complete after %lu ms, 408", conn_index(c),

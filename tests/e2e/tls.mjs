@@ -290,3 +290,23 @@ test('a client that stops mid-handshake is dropped after the handshake timeout',
   await stillServing('after a stalled handshake');
 });
 
+
+test('every session held by a connection that never asks: a newcomer is served within seconds', async () => {
+  const max = (await health()).tls.max;
+  // max TLS connections that finish their handshake and then say nothing (a browser's
+  // preconnect): each holds a session until HTTP_IDLE_TIMEOUT_TLS_MS (2 s) after its handshake.
+  const idle = [];
+  for (let i = 0; i < max; i++) idle.push((await tlsConnect()).s);
+  const ended = idle.map((s) => new Promise((r) => { s.on('close', r); s.on('error', () => {}); }));
+  const t0 = Date.now();
+  const { s } = await tlsConnect(); // its ClientHello waits for a session
+  await request(s);
+  const ms = Date.now() - t0;
+  // Without the rule it would wait for the 30 s idle timeout, and the 30 s wait limit drops it.
+  assert.ok(ms < 6000 * SLOW, `the newcomer waited ${ms} ms for a session`);
+  await Promise.race([Promise.all(ended), sleep(4000 * SLOW)]);
+  for (const [i, x] of idle.entries())
+    assert.ok(x.destroyed || x.readyState === 'closed', `the unused connection ${i} is still open`);
+  await tlsSettled('unused connections');
+  await stillServing('after unused connections');
+});

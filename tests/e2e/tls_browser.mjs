@@ -10,7 +10,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { TARGET } from './target.mjs';
+import { TARGET, SLOW } from './target.mjs';
 
 const TLS_TARGET = (process.env.EDGE_TLS_TARGET || TARGET.replace(/^http:/, 'https:').replace(/:\d+$/, ':443'))
   .replace(/\/$/, '');
@@ -37,7 +37,7 @@ test('Chromium, CA trusted: the page over HTTPS, then wss from it', async (t) =>
   assert.match(sec?.protocol ?? '', /^TLS 1\.[23]$/);
   assert.match(sec.issuer ?? '', /edgeartist local CA/);
   assert.match(await page.content(), /edgeartist/i);
-  const echoed = await page.evaluate((url) => new Promise((resolve, reject) => {
+  const echoed = await page.evaluate(({ url, slow }) => new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     ws.onmessage = (e) => {
       const m = JSON.parse(e.data);
@@ -46,9 +46,9 @@ test('Chromium, CA trusted: the page over HTTPS, then wss from it', async (t) =>
     };
     ws.onerror = () => reject(new Error('wss failed'));
     // With MAX_TLS 2 the page's own connections hold both sessions, and a connection Chromium
-    // opened ahead of need can take the next free one and idle on it until the device's
-    // 30 s idle timeout (HTTP_IDLE_TIMEOUT_MS): the wss may wait that long (README, TLS).
-    setTimeout(() => reject(new Error('no echo in 45 s')), 45000);
-  }), TLS_TARGET.replace(/^https/, 'wss') + '/ws/test');
+    // opened ahead of need can take the next free one: each is closed 2 s after its last
+    // answer or its handshake (HTTP_IDLE_TIMEOUT_TLS_MS), so the wss waits a few seconds.
+    setTimeout(() => reject(new Error(`no echo in ${15 * slow} s`)), 15000 * slow);
+  }), { url: TLS_TARGET.replace(/^https/, 'wss') + '/ws/test', slow: SLOW });
   assert.deepEqual(echoed, { from: 'chromium' });
 });
