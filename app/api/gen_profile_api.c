@@ -6,19 +6,6 @@
 #include "app/gen/gen.h"
 #include "app/util/sink.h"
 
-/* A uint64 in decimal (nanoseconds pass 2^32 within 5 s). */
-static void put_u64(sink_t *s, uint64_t v)
-{
-    char d[20];
-    int n = 0;
-    do {
-        d[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        sink_put(s, &d[--n], 1);
-}
-
 void api_gen_profile(conn_t *c, const http_request_t *req, const uint8_t *body, size_t len)
 {
     (void)req, (void)body, (void)len;
@@ -30,9 +17,9 @@ void api_gen_profile(conn_t *c, const http_request_t *req, const uint8_t *body, 
         sink_str(&s, ",\"");
         sink_str(&s, gen_profile_name((gen_prof_kind_t)k));
         sink_str(&s, "\":{\"ns\":");
-        put_u64(&s, p->ns);
+        sink_u64(&s, p->ns); /* nanoseconds pass 2^32 within 5 s */
         sink_str(&s, ",\"macs\":");
-        put_u64(&s, p->macs);
+        sink_u64(&s, p->macs);
         sink_str(&s, ",\"calls\":");
         sink_u32(&s, p->calls);
         sink_str(&s, "}");

@@ -51,6 +51,17 @@ void sink_u32(sink_t *s, uint32_t v)
     put_digits(s, v, 1);
 }
 
+void sink_u64(sink_t *s, uint64_t v)
+{
+    /* In 9-digit groups: one 64-bit division per group, 32-bit arithmetic for the digits. */
+    if (v <= UINT32_MAX) {
+        put_digits(s, (uint32_t)v, 1);
+        return;
+    }
+    sink_u64(s, v / 1000000000u);
+    put_digits(s, (uint32_t)(v % 1000000000u), 9);
+}
+
 void sink_i32(sink_t *s, int32_t v)
 {
     if (v < 0) sink_put(s, "-", 1);

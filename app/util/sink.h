@@ -59,6 +59,7 @@ void sink_str(sink_t *s, const char *z);
 /* ---- numbers (no stdio: app/ pulls in no printf or float formatting) ---- */
 
 void sink_u32(sink_t *s, uint32_t v);
+void sink_u64(sink_t *s, uint64_t v);
 void sink_i32(sink_t *s, int32_t v);
 /* v in decimal with at least `width` digits, zero-padded (width at most 10). */
 void sink_u32_pad(sink_t *s, uint32_t v, unsigned width);

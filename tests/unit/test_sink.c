@@ -147,7 +147,7 @@ static void json_escaping(void **state)
 static void u32_and_put(void **state)
 {
     (void)state;
-    char buf[32];
+    char buf[64];
     sink_t s;
     sink_init(&s, buf, sizeof buf, 0);
     sink_u32(&s, 0);
@@ -155,6 +155,15 @@ static void u32_and_put(void **state)
     sink_u32(&s, 1234567890u);
     assert_int_equal(s.n, 12);
     assert_memory_equal(buf, "0 1234567890", 12);
+    /* 64 bits: past 2^32, a group with leading zeros inside, and the largest. */
+    sink_init(&s, buf, sizeof buf, 0);
+    sink_u64(&s, 4294967296u);
+    sink_put(&s, " ", 1);
+    sink_u64(&s, 5000000000000000007u);
+    sink_put(&s, " ", 1);
+    sink_u64(&s, UINT64_MAX);
+    assert_int_equal(s.n, 10 + 1 + 19 + 1 + 20);
+    assert_memory_equal(buf, "4294967296 5000000000000000007 18446744073709551615", s.n);
     /* A full window stops writing but keeps counting. */
     sink_init(&s, buf, 3, 0);
     sink_str(&s, "abcdef");
