@@ -32,31 +32,34 @@ uint32_t board_now_ms(void)
     return ticks_lo;
 }
 
-uint64_t board_now_us(void)
+/* Milliseconds and the core cycles since the last tick, read together: re-read if a tick
+ * came in between (the ISR runs as soon as SysTick wraps). */
+static uint64_t now_ms_cycles(uint32_t *cycles)
 {
     uint32_t lo, hi, val;
-    /* Re-read if a tick came in between: the ISR runs as soon as SysTick wraps. */
     do {
         hi = ticks_hi;
         lo = ticks_lo;
         val = SYST_CVR;
     } while (lo != ticks_lo || hi != ticks_hi);
-    uint64_t ms = ((uint64_t)hi << 32) | lo;
-    return ms * 1000u + (TICK_LOAD - 1 - val) / CYCLES_PER_US;
+    *cycles = TICK_LOAD - 1 - val;
+    return ((uint64_t)hi << 32) | lo;
 }
 
-/* Same reading as board_now_us, at SysTick's own resolution: one count of the 25 MHz
- * clock, 40 ns (40 instructions under QEMU's -icount shift=0). */
+uint64_t board_now_us(void)
+{
+    uint32_t cycles;
+    uint64_t ms = now_ms_cycles(&cycles);
+    return ms * 1000u + cycles / CYCLES_PER_US;
+}
+
+/* At SysTick's own resolution: one count of the 25 MHz clock, 40 ns (40 instructions under
+ * QEMU's -icount shift=0). */
 uint64_t board_now_ns(void)
 {
-    uint32_t lo, hi, val;
-    do {
-        hi = ticks_hi;
-        lo = ticks_lo;
-        val = SYST_CVR;
-    } while (lo != ticks_lo || hi != ticks_hi);
-    uint64_t ms = ((uint64_t)hi << 32) | lo;
-    return ms * 1000000u + (TICK_LOAD - 1 - val) * (1000000000u / MPS2_SYSCLK_HZ);
+    uint32_t cycles;
+    uint64_t ms = now_ms_cycles(&cycles);
+    return ms * 1000000u + cycles * (1000000000u / MPS2_SYSCLK_HZ);
 }
 
 void board_idle(uint32_t max_ms)
