@@ -135,10 +135,7 @@ static void heap_sample(void)
     tls_arena_stats_t t = tls_arena_total();
     st.heap_used = t.used;
     st.heap_peak = t.peak;
-    for (int i = 0; i < MAX_TLS; i++) {
-        size_t p = tls_arena_stats(i).peak;
-        if (p > st.heap_session_peak) st.heap_session_peak = p;
-    }
+    st.heap_session_peak = t.session_peak;
 }
 
 /* mbedTLS allocates from the arena of the session it works for: every call on a session

@@ -23,7 +23,7 @@ typedef struct {
 static arena_t arenas[1 + MAX_TLS];
 static int n_arenas;
 static int cur;
-static size_t total_used, total_peak;
+static size_t total_used, total_peak, session_peak;
 
 static size_t round8(size_t n)
 {
@@ -49,7 +49,7 @@ void tls_arena_init(void *heap, size_t len, size_t shared_len, int n)
         p += a->st.size;
     }
     cur = 0;
-    total_used = total_peak = 0;
+    total_used = total_peak = session_peak = 0;
 }
 
 int tls_arena_use(int arena)
@@ -79,6 +79,7 @@ static void *take(arena_t *a, size_t need)
                 a->st.used += h->size;
                 a->st.blocks++;
                 if (a->st.used > a->st.peak) a->st.peak = a->st.used;
+                if (a != &arenas[0] && a->st.peak > session_peak) session_peak = a->st.peak;
                 total_used += h->size;
                 if (total_used > total_peak) total_peak = total_used;
                 memset(p + HDR, 0, h->size - HDR);
@@ -121,13 +122,13 @@ void tls_arena_free(void *ptr)
 tls_arena_stats_t tls_arena_stats(int arena)
 {
     int i = arena >= 0 ? arena + 1 : 0;
-    tls_arena_stats_t none = {0, 0, 0, 0};
+    tls_arena_stats_t none = {0, 0, 0, 0, 0};
     return i < n_arenas ? arenas[i].st : none;
 }
 
 tls_arena_stats_t tls_arena_total(void)
 {
-    tls_arena_stats_t t = {0, total_used, total_peak, 0};
+    tls_arena_stats_t t = {0, total_used, total_peak, 0, session_peak};
     for (int i = 0; i < n_arenas; i++) {
         t.size += arenas[i].st.size;
         t.blocks += arenas[i].st.blocks;

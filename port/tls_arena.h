@@ -22,6 +22,7 @@
 typedef struct {
     size_t size, used, peak; /* bytes, headers included */
     unsigned blocks;         /* blocks in use */
+    size_t session_peak;     /* tls_arena_total only: the most one session arena has held */
 } tls_arena_stats_t;
 
 /* Split heap (len bytes, 8-aligned) into a shared arena of shared_len bytes and n equal

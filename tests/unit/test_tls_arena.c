@@ -115,6 +115,8 @@ static void a_small_overflow_falls_back_to_the_shared_arena(void **state)
     tls_arena_free(full);
     tls_arena_stats_t t = tls_arena_total();
     assert_int_equal(t.used, 0);
+    /* The overflow went to the shared arena: the session high-water is arena 0's alone. */
+    assert_int_equal(t.session_peak, 8192);
     assert_int_equal(t.size, sizeof heap);
     assert_int_equal(tls_arena_use(TLS_ARENA_SHARED), 0); /* the previous one */
 }
