@@ -10,16 +10,11 @@
 #include <cmocka.h>
 
 #include "app/jobs/jobs.h"
+#include "jobs_test_util.h"
 
 static job_t *submit(int steps)
 {
-    gen_request_t g;
-    memset(&g, 0, sizeof g);
-    strcpy(g.prompt, "a small green star on a black background");
-    g.steps = (uint8_t)steps;
-    g.guidance10 = 10;
-    g.seed = 3;
-    return jobs_submit(&g, 1, 0);
+    return submit_job("a small green star on a black background", steps, 3, 1, 0);
 }
 
 static int setup(void **state)

@@ -12,16 +12,11 @@
 
 #include "app/config.h"
 #include "app/jobs/jobs.h"
+#include "jobs_test_util.h"
 
 static job_t *submit(int steps, int images)
 {
-    gen_request_t g;
-    memset(&g, 0, sizeof g);
-    strcpy(g.prompt, "a small red circle on a blue background");
-    g.steps = (uint8_t)steps;
-    g.guidance10 = 10;
-    g.seed = 5;
-    return jobs_submit(&g, (uint8_t)images, 0);
+    return submit_job("a small red circle on a blue background", steps, 5, images, 0);
 }
 
 static void run_all(void)

@@ -16,6 +16,7 @@
 #include "app/jobs/fanout.h"
 #include "app/jobs/jobs.h"
 #include "app/jobs/subs.h"
+#include "jobs_test_util.h"
 #include "port/json_arena.h"
 
 extern uint32_t test_clock_ms; /* tests/unit/stub_board.c */
@@ -89,14 +90,7 @@ static void pass(void)
 
 static job_t *submit(int steps, int preview)
 {
-    gen_request_t g;
-    memset(&g, 0, sizeof g);
-    strcpy(g.prompt, "a large red circle on a blue background");
-    g.steps = (uint8_t)steps;
-    g.guidance10 = 10;
-    g.seed = 7;
-    g.preview = (uint8_t)preview;
-    job_t *j = jobs_submit(&g, 1, 0);
+    job_t *j = submit_job("a large red circle on a blue background", steps, 7, 1, preview);
     assert_non_null(j);
     return j;
 }
