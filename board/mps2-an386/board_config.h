@@ -12,8 +12,4 @@
  * images up sooner (their paths then say 404); a job still gets all 4 it may ask for. */
 #define JOB_IMAGE_SLOTS 8
 
-/* The generator's per-kernel counters on (app/config.h GEN_PROFILE: 216 B, ~1.5 % of an
- * image's instructions; SysTick reads are cheap here): bench/m4_bench.sh reads them. */
-#define GEN_PROFILE 1
-
 #endif
