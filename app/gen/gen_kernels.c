@@ -179,6 +179,28 @@ KERNEL_ATTR static void conv_rows_c(const uint32_t *band, const int32_t *offs,
     "smlad  %[s6], %[x0], %[wb], %[s6]\n\t"                                                        \
     "smlad  %[s7], %[x1], %[wb], %[s7]\n\t"
 
+/* The pass every M4 kernel shares: for each pixel pair x, 8 accumulators (4 output channels
+ * x 2 pixels) from zero, PRE once, then LOOP until w reaches the end of the weights (kept on
+ * the stack: no register is left), then the stores. p starts at P0; LOOP moves p and w. */
+#define ROWS_PASS(P0, XEND, PRE, LOOP)                                                             \
+    const uint32_t *wend = wpack + 4 * taps;                                                       \
+    for (int x = 0; x < (XEND); x += 2) {                                                          \
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;                    \
+        const uint32_t *p = (P0), *w = wpack;                                                      \
+        uint32_t x0, x1, wa, wb;                                                                   \
+        __asm__ volatile(                                                                          \
+            PRE "1:\n\t" LOOP "ldr    %[wa], %[we]\n\t"                                            \
+                "cmp    %[w], %[wa]\n\t"                                                           \
+                "bne    1b\n\t"                                                                    \
+            : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [s4] "+r"(s4),           \
+              [s5] "+r"(s5), [s6] "+r"(s6), [s7] "+r"(s7), [p] "+r"(p), [w] "+r"(w),               \
+              [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb)                       \
+            : [we] "m"(wend)                                                                       \
+            : "cc", "memory");                                                                     \
+        acc[0][x] = s0, acc[0][x + 1] = s1, acc[1][x] = s2, acc[1][x + 1] = s3;                    \
+        acc[2][x] = s4, acc[2][x + 1] = s5, acc[3][x] = s6, acc[3][x + 1] = s7;                    \
+    }
+
 /* One function per band row length (wpad + 2 for wpad = 8, 16, 24, 32: every width the
  * engine takes), so that the row steps are immediates: a channel pair (9 taps, 144 MACs)
  * is 3 groups and a compare with the end of the weights kept on the stack, 102
@@ -189,25 +211,8 @@ KERNEL_ATTR static void conv_rows_c(const uint32_t *band, const int32_t *offs,
                                              const uint32_t *wpack, int taps, int wpad,            \
                                              int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])               \
     {                                                                                              \
-        const uint32_t *wend = wpack + 4 * taps;                                                   \
-        for (int x = 0; x < wpad; x += 2) {                                                        \
-            int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;                \
-            const uint32_t *p = band + x + off0, *w = wpack;                                       \
-            uint32_t x0, x1, wa, wb;                                                               \
-            __asm__ volatile(                                                                      \
-                "sub    %[p], %[p], #" #LEN "*12\n\t"                                              \
-                "1:\n\t" K3_GROUP(#LEN "*12") K3_GROUP(#LEN "*4")                                  \
-                    K3_GROUP(#LEN "*4") "ldr    %[wa], %[we]\n\t"                                  \
-                                        "cmp    %[w], %[wa]\n\t"                                   \
-                                        "bne    1b\n\t"                                            \
-                : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [s4] "+r"(s4),       \
-                  [s5] "+r"(s5), [s6] "+r"(s6), [s7] "+r"(s7), [p] "+r"(p), [w] "+r"(w),           \
-                  [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb)                   \
-                : [we] "m"(wend)                                                                   \
-                : "cc", "memory");                                                                 \
-            acc[0][x] = s0, acc[0][x + 1] = s1, acc[1][x] = s2, acc[1][x + 1] = s3;                \
-            acc[2][x] = s4, acc[2][x + 1] = s5, acc[3][x] = s6, acc[3][x + 1] = s7;                \
-        }                                                                                          \
+        ROWS_PASS(band + x + off0, wpad, "sub    %[p], %[p], #" #LEN "*12\n\t",                    \
+                  K3_GROUP(#LEN "*12") K3_GROUP(#LEN "*4") K3_GROUP(#LEN "*4"))                    \
     }
 K3_FN(10)
 K3_FN(18)
@@ -235,24 +240,8 @@ K3_FN(34)
     KERNEL_ATTR static void convu_rows_##WPAD(const uint32_t *band, const uint32_t *wpack,         \
                                               int taps, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])    \
     {                                                                                              \
-        const uint32_t *wend = wpack + 4 * taps;                                                   \
-        for (int x = 0; x < WPAD; x += 2) {                                                        \
-            int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;                \
-            const uint32_t *p = band + x, *w = wpack;                                              \
-            uint32_t x0, x1, wa, wb;                                                               \
-            __asm__ volatile(                                                                      \
-                "1:\n\t" KU_TAP2(#WPAD "*4") KU_TAP2(#WPAD "*4") KU_TAP2(#WPAD "*4")               \
-                    KU_TAP2(#WPAD "*4") "ldr    %[wa], %[we]\n\t"                                  \
-                                        "cmp    %[w], %[wa]\n\t"                                   \
-                                        "bne    1b\n\t"                                            \
-                : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [s4] "+r"(s4),       \
-                  [s5] "+r"(s5), [s6] "+r"(s6), [s7] "+r"(s7), [p] "+r"(p), [w] "+r"(w),           \
-                  [x0] "=&r"(x0), [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb)                   \
-                : [we] "m"(wend)                                                                   \
-                : "cc", "memory");                                                                 \
-            acc[0][x] = s0, acc[0][x + 1] = s1, acc[1][x] = s2, acc[1][x + 1] = s3;                \
-            acc[2][x] = s4, acc[2][x + 1] = s5, acc[3][x] = s6, acc[3][x + 1] = s7;                \
-        }                                                                                          \
+        ROWS_PASS(band + x, WPAD, "",                                                              \
+                  KU_TAP2(#WPAD "*4") KU_TAP2(#WPAD "*4") KU_TAP2(#WPAD "*4") KU_TAP2(#WPAD "*4")) \
     }
 KU_FN(8)
 KU_FN(16)
