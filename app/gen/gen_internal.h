@@ -93,15 +93,15 @@ static inline uint32_t gk_pair(int a, int b)
     return (uint32_t)(uint16_t)(int16_t)a | (uint32_t)(uint16_t)(int16_t)b << 16;
 }
 
-/* acc[c][x] = sum over t < taps of the pair products band[offs[t] + x] .
- * wpack[t][c], for c < GEN_CO_BLOCK and x < wpad (a multiple of 8). k3len: 0, or for a
- * 3x3 stride-1 layer the band's row length (wpad + 2), when the taps come in groups of 3
- * (kx = 0, 1, 2 of one row: offs[3g] + 0, 1, 2) and the rows of a channel pair's 9 taps
- * are k3len apart with the next pair's 3 k3len after its last (build_band's layout):
- * the Cortex-M4 kernel then walks them without reading offs[]. uniform: offs[t] = t x wpad
- * for every t (stride-2 and 1x1 bands), which the Cortex-M4 kernel walks the same way. */
-void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpack, int taps,
-                  int wpad, int k3len, int uniform, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX]);
+/* acc[c][x] = sum over t < L->taps of the pair products band[offs[t] + x] . wpack[t][c],
+ * for c < GEN_CO_BLOCK and x < L->wpad (a multiple of 8). The band is laid out as
+ * build_band does for L's shape, which the Cortex-M4 kernels walk without reading offs[]:
+ * for a 3x3 stride-1 layer the taps come in groups of 3 (kx = 0, 1, 2 of one row: offs[3g]
+ * + 0, 1, 2), the rows of a channel pair's 9 taps L->bw apart and the next pair's 3 bw
+ * after its last; for stride-2 and 1x1 layers offs[t] = t x wpad. The portable path checks
+ * that layout (board_panic if not). */
+void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpack,
+                  const gen_layer_t *L, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX]);
 
 /* Requantise one output row of one channel and apply FiLM and the activation
  * table. */

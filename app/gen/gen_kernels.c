@@ -287,9 +287,14 @@ void gen_debug_portable_kernel(int on)
     use_portable = on;
 }
 
-void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpack, int taps,
-                  int wpad, int k3len, int uniform, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])
+void gk_conv_rows(const uint32_t *band, const int32_t *offs, const uint32_t *wpack,
+                  const gen_layer_t *L, int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX])
 {
+    int taps = L->taps, wpad = L->wpad;
+    /* The band's layout, from the layer's shape (build_band): 3x3 stride-1 rows of bw words
+     * in groups of 3 taps; stride-2 and 1x1 one row per tap, wpad apart. */
+    int k3len = L->k == 3 && L->stride == 1 ? L->bw : 0;
+    int uniform = L->stride == 2 || L->k == 1;
 #if defined(__SSE2__)
     if (!use_portable) {
         conv_rows_sse2(band, offs, wpack, taps, wpad, acc);

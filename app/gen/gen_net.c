@@ -281,9 +281,7 @@ static void conv_unit(gen_fwd_t *f, gen_arena_t *a, const gen_plan_t *p)
     }
     int32_t acc[GEN_CO_BLOCK][GEN_ROW_MAX];
     gk_conv_rows(a->band, a->offs,
-                 a->wpack + (f->co - f->cg) / GEN_CO_BLOCK * L->taps * GEN_CO_BLOCK, L->taps,
-                 L->wpad, L->k == 3 && L->stride == 1 ? L->bw : 0, L->stride == 2 || L->k == 1,
-                 acc);
+                 a->wpack + (f->co - f->cg) / GEN_CO_BLOCK * L->taps * GEN_CO_BLOCK, L, acc);
     int nco = L->cout - f->co < GEN_CO_BLOCK ? L->cout - f->co : GEN_CO_BLOCK;
     t0 = gp_mark(L->k == 1        ? GEN_PROF_CONV1
                  : L->stride == 1 ? GEN_PROF_CONV3
