@@ -7,7 +7,8 @@ cd "$top"
 . tests/lib.sh
 make --no-print-directory -j2 SAN=1 BOARD=linux all >/dev/null || { record san 0 1; exit 1; }
 # UBSan reports and goes on (every report is counted); ASan stops at the first error.
-export UBSAN_OPTIONS=print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+# handle_abort: a panic (abort, e.g. an lwIP assertion) prints its stack in the firmware log.
+export UBSAN_OPTIONS=print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:handle_abort=1
 # The sanitized firmware runs 2-3x slower: timeouts stretch (EDGE_SLOW), and, as in the QEMU
 # tier, the files built around long jobs on a fast host (a 50-step job with a 5 s pause,
 # previews on 80 % of steps, round-trip timing during a job) are left to the e2e tier, which
