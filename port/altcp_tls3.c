@@ -123,6 +123,7 @@ typedef struct {
     uint8_t kick;     /* work to do from tls3_poll, outside any application call */
     uint8_t broken;   /* a record error seen inside an application call */
     uint8_t notified; /* close_notify sent */
+    uint8_t tx_shut;  /* our FIN is sent: the peer's FIN ends TCP (see inner_recv) */
     uint8_t setup;    /* ssl is set up: its buffers are in its arena */
     int8_t arena;     /* its arena of the TLS heap (port/tls_arena.h) while set up */
 } sess_t;
@@ -544,7 +545,10 @@ static void deliver(sess_t *s)
            s->plain_held < TLS_RX_HOLD) {
         if (!s->rx && !s->rx_eof && mbedtls_ssl_get_bytes_avail(&s->ssl) == 0) return;
         struct pbuf *p = pbuf_alloc(PBUF_RAW, TCP_MSS, PBUF_RAM);
-        if (!p) return; /* lwIP's heap is short: the poll retries */
+        if (!p) { /* lwIP's heap is short: the poll retries */
+            s->kick = 1;
+            return;
+        }
         int r = mbedtls_ssl_read(on(s), p->payload, TCP_MSS);
         if (r > 0) {
             pbuf_realloc(p, (u16_t)r);
@@ -632,7 +636,7 @@ static void pump_once(sess_t *s)
         s->want_fin = 0;
         s->notified = 1;
         mbedtls_ssl_close_notify(on(s));
-        if (s->inner) altcp_shutdown(s->inner, 0, 1);
+        if (s->inner && altcp_shutdown(s->inner, 0, 1) == ERR_OK) s->tx_shut = 1;
     }
     deliver(s);
     /* Room again; or, once the handshake is over, room at all: the application learns that
@@ -679,16 +683,21 @@ static err_t inner_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t 
         }
         return ERR_OK;
     }
+    cb_t outer = cb_enter(pcb);
     if (p == NULL || err != ERR_OK) {
         if (p) pbuf_free(p);
         s->rx_eof = 1;
+        /* Both FINs are out: lwIP may now put the PCB in TIME_WAIT, and frees it from there
+         * without a callback (tcp_kill_timewait when the pool runs short, the 2 MSL timer).
+         * Holding it longer would leave inner dangling, and a later close would free it
+         * twice. It goes back to lwIP now; the ciphertext it delivered stays in s->rx. */
+        if (s->tx_shut) inner_finish(s, 1);
     } else if (s->rx) {
         pbuf_cat(s->rx, p);
     } else {
         s->rx = p;
     }
     int hs = s->phase == PH_HANDSHAKE;
-    cb_t outer = cb_enter(pcb);
     pump(s);
     if (hs) wake_waiting();
     return cb_leave(outer);
@@ -729,6 +738,10 @@ int tls3_poll(uint32_t now)
     for (int i = 0; i < TLS_CONNS; i++) {
         sess_t *s = &sess[i];
         if (s->phase == PH_FREE || s->busy) continue;
+        /* See inner_recv: lwIP frees a TIME_WAIT PCB on its own, so none may be held. */
+        LWIP_ASSERT("tls: a session holds a TIME_WAIT pcb",
+                    !s->inner || !s->inner->state ||
+                        ((struct tcp_pcb *)s->inner->state)->state != TIME_WAIT);
         int hs = s->phase == PH_HANDSHAKE || s->phase == PH_WAIT;
         /* t_start: accept for a waiting connection, its admission for a handshake. */
         uint32_t limit = s->phase == PH_WAIT ? TLS_WAIT_TIMEOUT_MS : TLS_HANDSHAKE_TIMEOUT_MS;

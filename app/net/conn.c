@@ -453,6 +453,11 @@ int conn_poll(uint32_t now)
     for (int i = 0; i < MAX_CONNS; i++) {
         conn_t *c = &conns[i];
         if (c->mode == CONN_FREE) continue;
+        /* lwIP frees a TIME_WAIT PCB without a callback: the peer's FIN after ours must have
+         * closed it (conn_in.c), or c->pcb would dangle. */
+        LWIP_ASSERT("conn: holds a TIME_WAIT pcb",
+                    c->wrapped || !c->pcb || !c->pcb->state ||
+                        ((struct tcp_pcb *)c->pcb->state)->state != TIME_WAIT);
         if (c->mode == CONN_LINGER) {
             if (now - c->t_active > CONN_LINGER_MS) conn_hard_close(c);
             continue;
