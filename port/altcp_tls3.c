@@ -32,6 +32,7 @@
 #include "mbedtls/ssl.h"
 #include "mbedtls/ssl_ticket.h"
 #include "mbedtls/x509_crt.h"
+#include "port/cb_frame.h"
 #include "port/tls_arena.h"
 #include "psa/crypto.h"
 
@@ -379,30 +380,10 @@ static void tell_app_gone(sess_t *s, err_t err)
     if (fn) fn(arg, err);
 }
 
-/* The inner PCB whose lwIP callback (recv, sent) is running, and whether it was aborted
- * meanwhile: by this layer or by the application, also through another session's work. lwIP
- * must then hear ERR_ABRT from the callback, or it goes on using the freed PCB (a corrupted
- * TIME-WAIT list, lwIP's "tcp_input: TIME-WAIT" assertion, is how that shows). */
-typedef struct {
-    struct altcp_pcb *inner;
-    uint8_t aborted;
-} cb_t;
-static cb_t cb;
-
-static cb_t cb_enter(struct altcp_pcb *inner)
-{
-    cb_t outer = cb;
-    cb.inner = inner;
-    cb.aborted = 0;
-    return outer;
-}
-
-static err_t cb_leave(cb_t outer)
-{
-    err_t r = cb.aborted ? ERR_ABRT : ERR_OK;
-    cb = outer;
-    return r;
-}
+/* The frame of the inner PCB's lwIP callback (recv, sent) that is running (port/cb_frame.h):
+ * an abort of that PCB, by this layer or by the application, also through another session's
+ * work, makes the callback return ERR_ABRT. */
+static cb_frame_t cb;
 
 /* Ends the TCP connection: gracefully when possible (what we sent still goes out). */
 static void inner_finish(sess_t *s, int graceful)
@@ -415,8 +396,7 @@ static void inner_finish(sess_t *s, int graceful)
         altcp_output(in);
         if (altcp_close(in) == ERR_OK) return;
     }
-    if (in == cb.inner) cb.aborted = 1;
-    altcp_abort(in);
+    cb_frame_abort(&cb, in);
 }
 
 /* A fatal condition: the application is told, the peer sees the connection close. */
@@ -683,7 +663,7 @@ static err_t inner_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t 
         }
         return ERR_OK;
     }
-    cb_t outer = cb_enter(pcb);
+    cb_frame_t outer = cb_frame_enter(&cb, pcb);
     if (p == NULL || err != ERR_OK) {
         if (p) pbuf_free(p);
         s->rx_eof = 1;
@@ -700,7 +680,7 @@ static err_t inner_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t 
     int hs = s->phase == PH_HANDSHAKE;
     pump(s);
     if (hs) wake_waiting();
-    return cb_leave(outer);
+    return cb_frame_leave(&cb, outer);
 }
 
 static err_t inner_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
@@ -708,12 +688,12 @@ static err_t inner_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
     sess_t *s = arg;
     if (!s) return ERR_OK;
     int open = s->phase == PH_OPEN && !s->pend_len;
-    cb_t outer = cb_enter(pcb);
+    cb_frame_t outer = cb_frame_enter(&cb, pcb);
     pump(s);
     /* s may be released from here on if inner was aborted. */
     if (!cb.aborted && open && s->phase == PH_OPEN && !s->app_gone && s->conn && s->conn->sent)
         s->conn->sent(s->conn->arg, s->conn, len);
-    return cb_leave(outer);
+    return cb_frame_leave(&cb, outer);
 }
 
 static void inner_err(void *arg, err_t err)
@@ -744,8 +724,10 @@ int tls3_poll(uint32_t now)
                         ((struct tcp_pcb *)s->inner->state)->state != TIME_WAIT);
         int hs = s->phase == PH_HANDSHAKE || s->phase == PH_WAIT;
         /* t_start: accept for a waiting connection, its admission for a handshake. */
-        uint32_t limit = s->phase == PH_WAIT ? TLS_WAIT_TIMEOUT_MS : TLS_HANDSHAKE_TIMEOUT_MS;
-        if ((hs || s->phase == PH_CLOSING) && now - s->t_start > limit) {
+        uint32_t limit = 0;
+        if (hs || s->phase == PH_CLOSING)
+            limit = s->phase == PH_WAIT ? TLS_WAIT_TIMEOUT_MS : TLS_HANDSHAKE_TIMEOUT_MS;
+        if (limit && now - s->t_start > limit) {
             if (hs) {
                 st.failed++;
                 st.timeouts++;

@@ -157,28 +157,7 @@ void conn_free_slot_record(conn_t *c)
     c->mode = CONN_FREE;
 }
 
-static conn_cb_t cb;
-
-conn_cb_t conn_cb_enter(struct altcp_pcb *pcb)
-{
-    conn_cb_t outer = cb;
-    cb.pcb = pcb;
-    cb.aborted = 0;
-    return outer;
-}
-
-err_t conn_cb_leave(conn_cb_t outer)
-{
-    err_t r = cb.aborted ? ERR_ABRT : ERR_OK;
-    cb = outer;
-    return r;
-}
-
-void conn_pcb_abort(struct altcp_pcb *pcb)
-{
-    if (pcb == cb.pcb) cb.aborted = 1;
-    altcp_abort(pcb);
-}
+cb_frame_t conn_frame;
 
 void conn_hard_close(conn_t *c)
 {
@@ -191,7 +170,7 @@ void conn_hard_close(conn_t *c)
         altcp_recv(pcb, NULL);
         altcp_sent(pcb, NULL);
         altcp_err(pcb, NULL);
-        if (altcp_close(pcb) != ERR_OK) conn_pcb_abort(pcb);
+        if (altcp_close(pcb) != ERR_OK) cb_frame_abort(&conn_frame, pcb);
     }
     conn_free_slot_record(c);
 }
@@ -251,7 +230,7 @@ static err_t on_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
     (void)len;
     conn_t *c = arg;
     if (!c || c->mode != CONN_OPEN) return ERR_OK;
-    conn_cb_t outer = conn_cb_enter(pcb);
+    cb_frame_t outer = cb_frame_enter(&conn_frame, pcb);
     c->t_active = board_now_ms();
     conn_tx_pump(c);
     if (c->mode == CONN_OPEN && c->proto->on_writable) {
@@ -259,7 +238,7 @@ static err_t on_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
         conn_settle(c);
     }
     if (c->mode == CONN_OPEN) conn_rx_deliver(c);
-    return conn_cb_leave(outer);
+    return cb_frame_leave(&conn_frame, outer);
 }
 
 /* ---- accept ------------------------------------------------------------------------- */
@@ -313,7 +292,7 @@ static void evict(conn_t *c, uint32_t now)
         altcp_recv(pcb, NULL);
         altcp_sent(pcb, NULL);
         altcp_err(pcb, NULL);
-        conn_pcb_abort(pcb);
+        cb_frame_abort(&conn_frame, pcb);
     }
 }
 
@@ -328,36 +307,38 @@ static void refuse(struct altcp_pcb *pcb, const conn_proto_t *proto)
         if (n) altcp_write(pcb, msg, (u16_t)n, TCP_WRITE_FLAG_COPY);
         altcp_output(pcb);
     }
-    if (altcp_close(pcb) != ERR_OK) conn_pcb_abort(pcb);
+    if (altcp_close(pcb) != ERR_OK) cb_frame_abort(&conn_frame, pcb);
 }
 
-static err_t accept_body(const listener_t *l, struct altcp_pcb *pcb);
+static void accept_body(const listener_t *l, struct altcp_pcb *pcb);
 
 static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 {
+    const listener_t *l = arg;
     if (err != ERR_OK || pcb == NULL) {
         conn_stats_.refused++; /* no PCB for this SYN: the peer retries or gives up */
         return ERR_VAL;
     }
-    conn_cb_t outer = conn_cb_enter(pcb);
-    err_t r = accept_body(arg, pcb);
-    err_t a = conn_cb_leave(outer);
-    return a != ERR_OK ? a : r;
-}
-
-static err_t accept_body(const listener_t *l, struct altcp_pcb *pcb)
-{
+    struct altcp_pcb *app_pcb = pcb;
     if (l->wrap) {
-        struct altcp_pcb *inner = pcb;
-        pcb = l->wrap(inner);
-        if (!pcb) { /* no TLS session or memory: plain connections are not affected */
+        app_pcb = l->wrap(pcb);
+        if (!app_pcb) { /* no TLS session or memory: plain connections are not affected */
             conn_stats_.refused++;
             LOGW("conn: refused by the listener's wrapper (no TLS session free)");
-            if (altcp_close(inner) != ERR_OK) conn_pcb_abort(inner);
-            return ERR_OK; /* ERR_ABRT from on_accept if it was aborted */
+            if (altcp_close(pcb) == ERR_OK) return ERR_OK;
+            altcp_abort(pcb);
+            return ERR_ABRT; /* this callback's own PCB */
         }
-        cb.pcb = pcb; /* aborting the wrapper aborts inner, whose callback this is */
     }
+    /* The frame is the application's PCB: aborting a wrapper aborts the PCB this callback is
+     * for. */
+    cb_frame_t outer = cb_frame_enter(&conn_frame, app_pcb);
+    accept_body(l, app_pcb);
+    return cb_frame_leave(&conn_frame, outer);
+}
+
+static void accept_body(const listener_t *l, struct altcp_pcb *pcb)
+{
     conn_t *c = NULL;
     for (int i = 0; i < MAX_CONNS; i++) {
         if (conns[i].mode == CONN_FREE) {
@@ -373,7 +354,7 @@ static err_t accept_body(const listener_t *l, struct altcp_pcb *pcb)
     if (!c) {
         LOGW("conn: table full (%d), refusing", MAX_CONNS);
         refuse(pcb, l->proto);
-        return ERR_OK;
+        return;
     }
     c->pcb = pcb;
     c->mode = CONN_OPEN;
@@ -392,7 +373,6 @@ static err_t accept_body(const listener_t *l, struct altcp_pcb *pcb)
     count(l->proto, +1);
     c->proto = l->proto;
     if (l->proto->on_open) l->proto->on_open(c);
-    return ERR_OK;
 }
 
 void conn_init(void)

@@ -88,7 +88,7 @@ static int rx_park(conn_t *c)
             conn_stage_forget(c);
             conn_drop_state(c);
             conn_free_slot_record(c);
-            conn_pcb_abort(pcb);
+            cb_frame_abort(&conn_frame, pcb);
             return -1;
         }
         return 0;
@@ -104,9 +104,9 @@ static void recv_body(conn_t *c, struct altcp_pcb *pcb, struct pbuf *p, err_t er
 
 err_t conn_on_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err)
 {
-    conn_cb_t outer = conn_cb_enter(pcb);
+    cb_frame_t outer = cb_frame_enter(&conn_frame, pcb);
     recv_body(arg, pcb, p, err);
-    return conn_cb_leave(outer);
+    return cb_frame_leave(&conn_frame, outer);
 }
 
 static void recv_body(conn_t *c, struct altcp_pcb *pcb, struct pbuf *p, err_t err)

@@ -5,6 +5,7 @@
 
 #include "app/net/conn.h"
 #include "lwip/err.h"
+#include "port/cb_frame.h"
 
 struct pbuf;
 
@@ -48,19 +49,12 @@ struct conn {
 extern conn_stats_t conn_stats_;
 
 /* conn.c */
-/* Around each lwIP callback (accept, recv, sent): the PCB it is for, and whether that PCB was
- * aborted meanwhile (by conn_pcb_abort, also from deep inside a protocol). The callback must
- * then return ERR_ABRT, or lwIP goes on using the freed PCB. Nests (TLS calls us back from
- * inside its own). */
-typedef struct {
-    struct altcp_pcb *pcb;
-    uint8_t aborted;
-} conn_cb_t;
-conn_cb_t conn_cb_enter(struct altcp_pcb *pcb); /* returns the outer frame */
-err_t conn_cb_leave(conn_cb_t outer);           /* ERR_ABRT if the PCB was aborted */
-void conn_pcb_abort(struct altcp_pcb *pcb);     /* the one way this core aborts a PCB */
-void conn_free_slot_record(conn_t *c);          /* to FREE, lwIP's PCB already gone or closed */
-void conn_drop_state(conn_t *c);                /* the protocol's on_close, held input, pool slot */
+/* The frame of the lwIP callback (accept, recv, sent) running in this core: every abort goes
+ * through cb_frame_abort(&conn_frame, pcb), and the callback returns what cb_frame_leave says
+ * (port/cb_frame.h). */
+extern cb_frame_t conn_frame;
+void conn_free_slot_record(conn_t *c); /* to FREE, lwIP's PCB already gone or closed */
+void conn_drop_state(conn_t *c);       /* the protocol's on_close, held input, pool slot */
 void conn_hard_close(conn_t *c);
 
 /* conn_in.c */
