@@ -10,6 +10,7 @@
 #   QEMU_ELF=...           firmware image (default build/mps2-an386/edgeartist.elf)
 #   QEMU_BOOT_TIMEOUT=30   seconds to wait for /api/health before giving up
 #   QEMU_EXTRA=...         more QEMU options (bench/m4_bench.sh: -icount shift=0)
+#   QEMU_PCAP=file.pcap    every frame the guest's NIC sends and receives, for tshark
 # The guest lives on QEMU's private network 10.0.2.0/24 (it is 10.0.2.15, QEMU is 10.0.2.2);
 # nothing reaches it except through the forward.
 set -u
@@ -53,8 +54,11 @@ t0=$(date +%s%N)
 # stdin from /dev/null: QEMU leaves the terminal alone, and Ctrl-C reaches this script.
 # setsid: the QEMU process gets no terminal signals of its own; this script stops it.
 # shellcheck disable=SC2086
-setsid qemu-system-arm -M mps2-an386 -nographic -kernel "$ELF" ${QEMU_EXTRA:-} \
-  -nic "user,model=lan9118,hostfwd=tcp:127.0.0.1:$PORT-:80,hostfwd=tcp:127.0.0.1:$TLS_PORT-:443,hostfwd=udp:127.0.0.1:$ECHO_PORT-:7" \
+fwd="hostfwd=tcp:127.0.0.1:$PORT-:80,hostfwd=tcp:127.0.0.1:$TLS_PORT-:443,hostfwd=udp:127.0.0.1:$ECHO_PORT-:7"
+# A capture needs the network backend by name (-nic gives it none).
+net=(-netdev "user,id=net0,$fwd" -net nic,model=lan9118,netdev=net0)
+[ -n "${QEMU_PCAP:-}" ] && net+=(-object "filter-dump,id=dump0,netdev=net0,file=$QEMU_PCAP")
+setsid qemu-system-arm -M mps2-an386 -nographic -kernel "$ELF" ${QEMU_EXTRA:-} "${net[@]}" \
   </dev/null &
 qpid=$!
 echo "$qpid" >"$PIDFILE"

@@ -9,7 +9,7 @@ import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import crypto from 'node:crypto';
-import { PROXIED } from './target.mjs';
+import { PROXIED, SLOW } from './target.mjs';
 
 const TARGET = new URL(process.env.EDGE_TARGET || 'http://127.0.0.1:8080');
 const HOST = TARGET.hostname;
@@ -17,7 +17,7 @@ const PORT = Number(TARGET.port || 80);
 const PATH = '/ws/test';
 const MSG_MAX = Number(process.env.EDGE_WS_MSG_MAX || 65536); // WS_MSG_MAX of the target
 const SMALL = Number(process.env.EDGE_WS_RX_BUF || 512);      // WS_RX_BUF: whole-JSON limit
-const TIMEOUT = 8000;
+const TIMEOUT = 8000 * SLOW; // EDGE_SLOW: emulated targets (QEMU) get more time
 const CONCURRENCY = Number(process.env.EDGE_WS_CONCURRENCY || 8);
 
 let cases = 0;
@@ -216,7 +216,7 @@ function checkBinaryEcho(m, sent) {
 // A case: open, greet, run body, and make sure the connection ends cleanly.
 function kase(name, body, { skip = false } = {}) {
   cases++;
-  test(name, { timeout: 30000, skip }, async () => {
+  test(name, { timeout: 30000 * SLOW, skip }, async () => {
     const c = await Raw.open();
     try {
       assert.equal(c.status, 101, c.head);
