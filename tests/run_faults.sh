@@ -34,6 +34,16 @@ for f in $files; do
   grep -E '^# (pass|fail|cancelled)' "$log"
   node_failures "$log"
   grep -qE '^# pass' "$log" || tail -n 30 "$log"
+  if grep -qE '^# fail [1-9]' "$log"; then
+    # A device that stopped answering, or one stuck in a loop? Its CPU time over one second
+    # (clock ticks) and its health, right after the failure.
+    pid=$(cat "$SIM_RUN/firmware.pid")
+    t1=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null)
+    sleep 1
+    t2=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null)
+    h=$(ip netns exec "$SIM_NS" curl -s -m 3 "$EDGE_TARGET/api/health" | head -c 800)
+    echo "after the failure: firmware CPU ${t1:-?} -> ${t2:-?} ticks in 1 s; health: ${h:-no answer in 3 s}"
+  fi
   count_node "$log"
   fw="$SIM_RUN/firmware.log"
   cp "$fw" "build/faults/$name.log"

@@ -33,7 +33,15 @@ async function connect(opts = {}) {
 function record(s) {
   const got = { started: [], progress: [], ready: null, errors: [] };
   const done = new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`job not done in ${T} ms: ${JSON.stringify(got).slice(0, 300)}`)), T);
+    const t = setTimeout(() => {
+      // What arrived and where the client stands: the events themselves are too long to show.
+      const last = got.progress.at(-1);
+      const e = s.io.engine;
+      reject(new Error(`job not done in ${T} ms: started ${got.started.length}, progress ` +
+        `${got.progress.length} (last step ${last?.step}, event ${last?.event_id}), ` +
+        `errors ${JSON.stringify(got.errors).slice(0, 200)}; client connected ${s.connected}, ` +
+        `transport ${e?.transport?.name} ${e?.readyState}`));
+    }, T);
     s.on('generation_started', (d) => got.started.push(d));
     s.on('generation_progress', (d) => got.progress.push(d));
     s.on('image_ready', (d) => { got.ready = d; clearTimeout(t); resolve(got); });
