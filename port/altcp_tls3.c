@@ -124,7 +124,9 @@ typedef struct {
     uint8_t kick;     /* work to do from tls3_poll, outside any application call */
     uint8_t broken;   /* a record error seen inside an application call */
     uint8_t notified; /* close_notify sent */
-    uint8_t tx_shut;  /* our FIN is sent: the peer's FIN ends TCP (see inner_recv) */
+    uint8_t tx_shut;  /* our FIN is sent: the peer's FIN ends TCP (see inner_recv); not
+                       * `notified`, which is also set when altcp_shutdown failed and no FIN
+                       * left, and then the PCB cannot reach TIME_WAIT */
     uint8_t setup;    /* ssl is set up: its buffers are in its arena */
     int8_t arena;     /* its arena of the TLS heap (port/tls_arena.h) while set up */
 } sess_t;
@@ -718,16 +720,11 @@ int tls3_poll(uint32_t now)
     for (int i = 0; i < TLS_CONNS; i++) {
         sess_t *s = &sess[i];
         if (s->phase == PH_FREE || s->busy) continue;
-        /* See inner_recv: lwIP frees a TIME_WAIT PCB on its own, so none may be held. */
-        LWIP_ASSERT("tls: a session holds a TIME_WAIT pcb",
-                    !s->inner || !s->inner->state ||
-                        ((struct tcp_pcb *)s->inner->state)->state != TIME_WAIT);
+        cb_frame_check_held(s->inner, "tls: a session holds a TIME_WAIT pcb"); /* inner_recv */
         int hs = s->phase == PH_HANDSHAKE || s->phase == PH_WAIT;
         /* t_start: accept for a waiting connection, its admission for a handshake. */
-        uint32_t limit = 0;
-        if (hs || s->phase == PH_CLOSING)
-            limit = s->phase == PH_WAIT ? TLS_WAIT_TIMEOUT_MS : TLS_HANDSHAKE_TIMEOUT_MS;
-        if (limit && now - s->t_start > limit) {
+        uint32_t limit = s->phase == PH_WAIT ? TLS_WAIT_TIMEOUT_MS : TLS_HANDSHAKE_TIMEOUT_MS;
+        if ((hs || s->phase == PH_CLOSING) && now - s->t_start > limit) {
             if (hs) {
                 st.failed++;
                 st.timeouts++;

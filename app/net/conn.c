@@ -170,7 +170,7 @@ void conn_hard_close(conn_t *c)
         altcp_recv(pcb, NULL);
         altcp_sent(pcb, NULL);
         altcp_err(pcb, NULL);
-        if (altcp_close(pcb) != ERR_OK) cb_frame_abort(&conn_frame, pcb);
+        if (altcp_close(pcb) != ERR_OK) conn_pcb_abort(pcb);
     }
     conn_free_slot_record(c);
 }
@@ -292,7 +292,7 @@ static void evict(conn_t *c, uint32_t now)
         altcp_recv(pcb, NULL);
         altcp_sent(pcb, NULL);
         altcp_err(pcb, NULL);
-        cb_frame_abort(&conn_frame, pcb);
+        conn_pcb_abort(pcb);
     }
 }
 
@@ -307,7 +307,7 @@ static void refuse(struct altcp_pcb *pcb, const conn_proto_t *proto)
         if (n) altcp_write(pcb, msg, (u16_t)n, TCP_WRITE_FLAG_COPY);
         altcp_output(pcb);
     }
-    if (altcp_close(pcb) != ERR_OK) cb_frame_abort(&conn_frame, pcb);
+    if (altcp_close(pcb) != ERR_OK) conn_pcb_abort(pcb);
 }
 
 static void accept_body(const listener_t *l, struct altcp_pcb *pcb);
@@ -319,21 +319,18 @@ static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
         conn_stats_.refused++; /* no PCB for this SYN: the peer retries or gives up */
         return ERR_VAL;
     }
-    struct altcp_pcb *app_pcb = pcb;
-    if (l->wrap) {
-        app_pcb = l->wrap(pcb);
-        if (!app_pcb) { /* no TLS session or memory: plain connections are not affected */
-            conn_stats_.refused++;
-            LOGW("conn: refused by the listener's wrapper (no TLS session free)");
-            if (altcp_close(pcb) == ERR_OK) return ERR_OK;
-            altcp_abort(pcb);
-            return ERR_ABRT; /* this callback's own PCB */
-        }
+    cb_frame_t outer = cb_frame_enter(&conn_frame, pcb);
+    struct altcp_pcb *app_pcb = l->wrap ? l->wrap(pcb) : pcb;
+    if (!app_pcb) { /* no TLS session or memory: plain connections are not affected */
+        conn_stats_.refused++;
+        LOGW("conn: refused by the listener's wrapper (no TLS session free)");
+        if (altcp_close(pcb) != ERR_OK) conn_pcb_abort(pcb);
+    } else {
+        /* Aborting a wrapper aborts the PCB this callback is for: the frame follows the PCB
+         * the application sees. */
+        conn_frame.pcb = app_pcb;
+        accept_body(l, app_pcb);
     }
-    /* The frame is the application's PCB: aborting a wrapper aborts the PCB this callback is
-     * for. */
-    cb_frame_t outer = cb_frame_enter(&conn_frame, app_pcb);
-    accept_body(l, app_pcb);
     return cb_frame_leave(&conn_frame, outer);
 }
 
@@ -433,11 +430,8 @@ int conn_poll(uint32_t now)
     for (int i = 0; i < MAX_CONNS; i++) {
         conn_t *c = &conns[i];
         if (c->mode == CONN_FREE) continue;
-        /* lwIP frees a TIME_WAIT PCB without a callback: the peer's FIN after ours must have
-         * closed it (conn_in.c), or c->pcb would dangle. */
-        LWIP_ASSERT("conn: holds a TIME_WAIT pcb",
-                    c->wrapped || !c->pcb || !c->pcb->state ||
-                        ((struct tcp_pcb *)c->pcb->state)->state != TIME_WAIT);
+        /* The peer's FIN after ours closes the PCB (conn_in.c); TLS checks its own. */
+        if (!c->wrapped) cb_frame_check_held(c->pcb, "conn: holds a TIME_WAIT pcb");
         if (c->mode == CONN_LINGER) {
             if (now - c->t_active > CONN_LINGER_MS) conn_hard_close(c);
             continue;

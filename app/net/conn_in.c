@@ -88,7 +88,7 @@ static int rx_park(conn_t *c)
             conn_stage_forget(c);
             conn_drop_state(c);
             conn_free_slot_record(c);
-            cb_frame_abort(&conn_frame, pcb);
+            conn_pcb_abort(pcb);
             return -1;
         }
         return 0;

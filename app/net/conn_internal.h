@@ -49,10 +49,14 @@ struct conn {
 extern conn_stats_t conn_stats_;
 
 /* conn.c */
-/* The frame of the lwIP callback (accept, recv, sent) running in this core: every abort goes
- * through cb_frame_abort(&conn_frame, pcb), and the callback returns what cb_frame_leave says
- * (port/cb_frame.h). */
+/* The frame of the lwIP callback (accept, recv, sent) running in this core: each callback
+ * enters it and returns what cb_frame_leave says (port/cb_frame.h). */
 extern cb_frame_t conn_frame;
+/* The core's one way to abort a PCB, from inside a callback or not. */
+static inline void conn_pcb_abort(struct altcp_pcb *pcb)
+{
+    cb_frame_abort(&conn_frame, pcb);
+}
 void conn_free_slot_record(conn_t *c); /* to FREE, lwIP's PCB already gone or closed */
 void conn_drop_state(conn_t *c);       /* the protocol's on_close, held input, pool slot */
 void conn_hard_close(conn_t *c);
