@@ -8,19 +8,18 @@ import { TARGET } from '../target.mjs';
 import { assertFullSequence, assertPng } from '../lib/jobs.mjs';
 import {
   N, CLIENTS, clientAddr, deviceOf, request, submitFrom, stickyDevice, follow, wsFrom, mqttSubscribe, sleep,
+  wholeFleet, nginxUpstreamLog,
 } from '../lib/fleet.mjs';
 
 const addrs = Array.from({ length: CLIENTS }, (_, i) => clientAddr(i + 1));
 
 test('sticky by client: each address reaches one device, and the addresses cover the fleet', async () => {
-  const seen = new Map();
-  for (const a of addrs) {
-    const first = await stickyDevice(a);
-    for (let i = 0; i < 3; i++) assert.equal(await stickyDevice(a), first, `${a} moved between devices`);
-    seen.set(a, first);
-  }
+  const seen = await wholeFleet(addrs);
   const devices = new Set(seen.values());
-  assert.equal(devices.size, N, `devices reached: ${[...seen].map(([a, d]) => `${a}->${d}`).join(' ')}`);
+  assert.equal(devices.size, N,
+    `devices reached: ${[...seen].map(([a, d]) => `${a}->${d}`).join(' ')}\nnginx:\n${nginxUpstreamLog()}`);
+  for (const [a, first] of seen)
+    for (let i = 0; i < 3; i++) assert.equal(await stickyDevice(a), first, `${a} moved between devices`);
 });
 
 test('30 jobs from 6 addresses over /ws and SSE: spread over every device, every event to its client', async () => {
@@ -47,7 +46,7 @@ test('30 jobs from 6 addresses over /ws and SSE: spread over every device, every
     }
   }
   assert.equal(results.flat().length, 30);
-  for (let d = 0; d < N; d++) assert.ok(perDevice[d] > 0, `device ${d} ran no job: ${perDevice}`);
+  for (let d = 0; d < N; d++) assert.ok(perDevice[d] > 0, `device ${d} ran no job: ${perDevice}\nnginx:\n${nginxUpstreamLog()}`);
 });
 
 test('a job created through one address is followed, read and fetched from another', async () => {

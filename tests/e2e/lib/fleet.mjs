@@ -10,6 +10,7 @@
 // within nginx's proxy_connect_timeout (1 s) gets 502 {"error":{"code":"device_lost"}}, and
 // the follower reports generation_error device_lost. A device that answers was only slow:
 // the follower resubscribes after the last event it has, and nothing is lost.
+import fs from 'node:fs';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
 import WebSocket from 'ws';
@@ -71,6 +72,30 @@ export async function submitFrom(from, fields, ms = 30000) {
 export async function stickyDevice(from) {
   const id = await submitFrom(from, { num_inference_steps: 1, preview: false });
   return deviceOf(id);
+}
+
+// nginx takes a device out of the hash for fail_timeout (10 s) after one failed connect or
+// reset (sim/fleet_lib.sh), and a file before this one may have overloaded a device on
+// purpose. Which device each address reaches, once every device is in the hash again or ms
+// have passed (the caller asserts the coverage).
+export async function wholeFleet(addrs, ms = 30000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const seen = new Map();
+    for (const a of addrs) seen.set(a, await stickyDevice(a));
+    if (new Set(seen.values()).size === N || Date.now() > end) return seen;
+    await sleep(1000);
+  }
+}
+
+// nginx's last words on its upstreams (a device taken out, a failed connect), for a failure
+// message: why a device was not reached.
+export function nginxUpstreamLog(n = 12) {
+  if (!RUN) return '(FLEET_RUN not set)';
+  let text = '';
+  try { text = fs.readFileSync(`${RUN}/nginx/error.log`, 'utf8'); } catch (e) { return `(no nginx log: ${e.message})`; }
+  const lines = text.split('\n').filter((l) => /upstream|disabled|failed/.test(l));
+  return lines.length ? lines.slice(-n).join('\n') : '(nginx logged nothing on its upstreams)';
 }
 
 // A WebSocket from an address; path defaults to /ws.
