@@ -1,11 +1,11 @@
 # Model pipeline (issue 4). Included by the top-level Makefile.
-# `make model`: training from seed (a fixed step count, reproducible; one thread, see
+# `make model`: training from seed (a fixed step count, reproducible; two threads, see
 # model/REPORT.md for its time on this machine) + export + golden vectors. Issue 21's model
 # starts from issue 4's one-object weights (model/base.pt, its `make model` at commit 00f0fae)
 # and learns the second object, the relation and the flatter renders in MODEL_STEPS steps.
 MODEL_PY      ?= /usr/bin/python3
 MODEL_OUT     ?= model/out
-MODEL_STEPS   ?= 4000
+MODEL_STEPS   ?= 22000
 MODEL_SEED    ?= 1
 
 .PHONY: model model-train model-export model-golden model-check model-check3 model-test model-report model-judge
@@ -14,7 +14,7 @@ model: model-train model-export model-golden
 
 model-train:
 	$(MODEL_PY) model/train.py --init model/base.pt --steps $(MODEL_STEPS) --batch 96 --lr 1e-3 \
-	  --seed $(MODEL_SEED) --pool 40000 --threads 1 --out $(MODEL_OUT)
+	  --seed $(MODEL_SEED) --pool 40000 --threads 2 --out $(MODEL_OUT)
 
 # the EMA weights of the checkpoint are committed as model/float.pt (float reference for
 # the PSNR test and the adherence table); the exporter reads that file

@@ -26,11 +26,14 @@ AIMS = [(1, "colour", 90.0), (1, "background", 90.0), (1, "shape", 80.0),  # iss
 # aims the committed weights miss (model/REPORT.md, "Against the aims"); each flips to a
 # failure once met. Issue 4's shape >= 80 % is among them: the judge of issue 21 rejects broken
 # shapes that issue 4's accepted (issue 4's weights read 74 % with it), and the retrain for two
-# objects in the 60-minute budget left one-object shapes at 70 %.
+# objects left one-object shapes at 79.5 / 77.5 % (float / integer). Where the integer
+# reference trails the float model by more than 1 point (shape, and two objects' "all" by
+# 3.5) is missed too.
 MISSED = {(o, slot, aim, images) for o, slot, aim in [
     (1, "shape", 80.0), (1, "shape", 95.0), (1, "small shape", 90.0), (1, "all", 93.0),
-    (2, "colour2", 90.0), (2, "shape", 95.0), (2, "shape2", 95.0), (2, "all", 93.0)]
-    for images in ("float", "integer")} | {("integer vs float", 2, 1.0)}
+    (2, "shape", 95.0), (2, "shape2", 95.0), (2, "all", 93.0)]
+    for images in ("float", "integer")} | {("integer vs float", 1, 1.0), ("integer vs float", 2, 1.0),
+                                           ("integer vs float", 2, 3.0)}
 
 
 @pytest.fixture(scope="module")
