@@ -48,7 +48,9 @@ async function sioSubscriber(t, sid, opts) {
       events.push(e);
       if (isFinal(e)) resolve(events);
     });
-    s.on('disconnect', (why) => reject(new Error(`socket.io session lost: ${why}`)));
+    // Which transport and how far it got: a dead session has been seen here (ci11, ci14).
+    s.on('disconnect', (why) => reject(new Error(`socket.io session lost: ${why} (${JSON.stringify(opts)}, transport ` +
+      `${s.io.engine?.transport?.name}, ${events.length} events, last ${events.at(-1)?.type} ${events.at(-1)?.event_id})`)));
   });
   done.catch(() => {}); // awaited in finish(); a loss before then must not go unhandled
   await new Promise((res, rej) => { s.once('connected', res); s.once('connect_error', rej); });
