@@ -370,7 +370,10 @@ static size_t tr_space(void *ctx)
         return poll_cap - poll_len;
     }
     conn_t *c = conn_of(s, G_WS);
-    if (!c || s->eio.q_count) return 0; /* queued replies go first */
+    /* Queued packets go before the next event, but an event already begun goes first: the
+     * packets wait for it (ws_output), so holding it back too would hold both for good (a
+     * ping queued while a window was shut killed sessions under loss). */
+    if (!c || (s->eio.q_count && !subs_busy_ctx(s))) return 0;
     size_t sp = conn_space(c);
     return sp > sizeof mark_buf + 14 ? sp - sizeof mark_buf - 14 : 0;
 }
@@ -385,7 +388,7 @@ static int tr_begin(void *ctx, size_t len)
         return 0;
     }
     ws_conn_t *ws = ws_of(s, G_WS);
-    if (!ws) return -1;
+    if (!ws || s->eio.q_count) return -1; /* queued packets first (ws_writable, then us) */
     sink_t k;
     sink_init(&k, mark_buf, sizeof mark_buf, 0);
     sio_render_offset(&k, s, cur_job, cur_id);
