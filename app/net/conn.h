@@ -103,7 +103,9 @@ int conn_wrapped(const conn_t *c);
 void conn_set_proto(conn_t *c, const conn_proto_t *proto);
 const conn_proto_t *conn_proto(const conn_t *c);
 
-/* Bytes conn_write() takes now: a promise that any writes adding up to that many succeed. */
+/* Bytes conn_write() takes now: a promise that any writes adding up to that many succeed,
+ * until the next flush or another connection's conn_space() (which commits what this one
+ * staged). */
 size_t conn_space(conn_t *c);
 /* Write raw bytes now (copied); returns 0, or -1 if TCP cannot take them all. */
 int conn_write(conn_t *c, const void *data, size_t len);

@@ -88,12 +88,12 @@ void conn_flush_staged(void)
     if (stage_conn) conn_flush(stage_conn);
 }
 
-/* What conn_space() promises is kept: any sequence of writes adding up to that many bytes
- * before the next flush succeeds. lwIP can refuse a write for four reasons, so the promise
- * is the least of four budgets: the connection's send buffer; its pbuf queue and the shared
- * segment pool (each staged MSS becomes at most two pbufs); and the shared heap the copies
- * live in, less each pbuf's headers and bookkeeping (CONN_HEAP_RESERVE, CONN_PBUF_OVERHEAD
- * in app/config.h). */
+/* What conn_space() promises is kept: any sequence of writes to that connection adding up
+ * to that many bytes succeeds, until the next flush or another connection's conn_space().
+ * lwIP can refuse a write for four reasons, so the promise is the least of four budgets:
+ * the connection's send buffer; its pbuf queue and the shared segment pool (each staged MSS
+ * becomes at most two pbufs); and the shared heap the copies live in, less each pbuf's
+ * headers and bookkeeping (CONN_HEAP_RESERVE, CONN_PBUF_OVERHEAD in app/config.h). */
 
 /* The heap's free-byte count does not say whether it holds MSS-sized blocks in one piece:
  * with many subscribers the heap fragments, lwIP refused writes that the count allowed, and
@@ -138,6 +138,11 @@ static size_t tcp_room(conn_t *c)
 
 size_t conn_space(conn_t *c)
 {
+    /* Bytes another connection staged take heap and segments once committed, and every
+     * budget below is shared: counted without them, the promise could be broken by the
+     * commit that the first write here makes (a refusal, a spill, and without a free slot
+     * a closed connection). So they go to lwIP before the budget is measured. */
+    if (stage_conn && stage_conn != c) stage_commit();
     /* Pending output goes first: new writes queue behind it. */
     return c->mode != CONN_OPEN || c->tx_left ? 0 : tcp_room(c);
 }
