@@ -365,10 +365,7 @@ static void tr_render(void *ctx, sink_t *k, const event_ref_t *r)
 static size_t tr_space(void *ctx)
 {
     sio_session_t *s = ctx;
-    if (s->eio.transport == EIO_TR_POLLING) {
-        if (poll_owner != s || poll_count + 2 > EIO_POLL_MAX_PACKETS) return 0;
-        return poll_cap - poll_len;
-    }
+    if (s->eio.transport == EIO_TR_POLLING) return poll_owner == s ? poll_cap - poll_len : 0;
     conn_t *c = conn_of(s, G_WS);
     /* Queued packets go before the next event, but an event already begun goes first: the
      * packets wait for it (ws_output), so holding it back too would hold both for good (a
@@ -382,7 +379,13 @@ static int tr_begin(void *ctx, size_t len)
 {
     sio_session_t *s = ctx;
     if (s->eio.transport == EIO_TR_POLLING) {
-        if (poll_owner != s || poll_len + len > poll_cap) return -1;
+        /* Begun only if it goes into this response whole (offset and event: two packets),
+         * so that no event is half written when the session moves to WebSocket, which could
+         * not carry on a polling event's rest (the packet count was once checked after this
+         * counted them, in tr_space: the event stayed half written, and after an upgrade
+         * the session was stuck). */
+        if (poll_owner != s || poll_count + 2 > EIO_POLL_MAX_PACKETS || poll_len + len > poll_cap)
+            return -1;
         poll_count += 2;
         sio_event_sent(s, cur_job, cur_id);
         return 0;

@@ -1,13 +1,17 @@
 #!/usr/bin/python3
-"""A Socket.IO client on WebSocket that stops reading in the middle of a replay, for longer
-than the ping interval, then reads again: the session must carry on. Its receive buffer is
-made small (SO_RCVBUF) so that the device's window shuts with an event half written, and the
-Engine.IO ping comes due while it is; the device must finish that event, send the ping and
-go on with the rest, every event once and in order. (Seen in the faults tier under 10 % loss:
-the ping waited for the event and the event for the ping, and the session died of a ping
-timeout on both sides.) Written at the Engine.IO level with a plain socket, since the client
-libraries cannot set their socket's receive buffer. Run with the system python:
-    EDGE_TARGET=http://127.0.0.1:8080 /usr/bin/python3 tests/e2e/sio_slow_reader_test.py
+"""Socket.IO sessions caught with an event half written, at the Engine.IO level with plain
+sockets (the client libraries cannot set their socket's receive buffer or stop between an
+upgrade's steps). Both were seen in the faults tier under 10 % loss, where a session died of
+a ping timeout on both sides:
+- a WebSocket client whose small receive buffer (SO_RCVBUF) shuts the device's window
+  mid-event and stops reading for longer than the ping interval: the ping waited for the
+  event and the event for the ping. The device must finish the event, send the ping and go
+  on, every event once and in order;
+- a polling client whose response is full (python-engineio's 16 packets) and which upgrades
+  to WebSocket right then: the event that did not fit was begun and stayed half written
+  across the upgrade. The rest of the replay must come on the WebSocket.
+Run with the system python:
+    EDGE_TARGET=http://127.0.0.1:8080 /usr/bin/python3 tests/e2e/sio_mid_event_test.py
 Prints "N passed, N failed" and exits non-zero on failure."""
 import json
 import os
@@ -40,10 +44,11 @@ def get_json(path):
 class RawWs:
     """Just enough of an RFC 6455 client: masked text frames out, whole frames in."""
 
-    def __init__(self, path, rcvbuf):
+    def __init__(self, path, rcvbuf=None):
         u = urllib.parse.urlsplit(TARGET)
         self.s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)  # before connect: the window
+        if rcvbuf:
+            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)  # before connect: the window
         self.s.settimeout(T)
         self.s.connect((u.hostname, u.port or 80))
         self.buf = b""
@@ -96,9 +101,9 @@ class RawWs:
             return op, p
 
 
-def finished_job():
+def finished_job(steps=STEPS):
     j = post_json("/api/generate", {"prompt": "a blue star on a yellow background",
-                                    "num_inference_steps": STEPS, "preview": False})
+                                    "num_inference_steps": steps, "preview": False})
     sid = j["session_id"]
     for _ in range(int(600 * SLOW)):
         if get_json("/api/jobs/" + sid)["status"] == "complete":
@@ -108,7 +113,7 @@ def finished_job():
 
 
 def check_stalled_reader():
-    sid = finished_job()
+    sid = finished_job(STEPS)
     ws = RawWs("/socket.io/?EIO=4&transport=websocket", 2048)
     try:
         op, p = ws.frame()
@@ -151,10 +156,68 @@ def check_stalled_reader():
         ws.s.close()
 
 
+def poll(sid, body=None):
+    """One polling request of session sid: a POST of body, or a GET; its packets."""
+    url = f"{TARGET}/socket.io/?EIO=4&transport=polling" + (f"&sid={sid}" if sid else "")
+    req = urllib.request.Request(url, data=body.encode() if body is not None else None,
+                                 headers={"Content-Type": "text/plain;charset=UTF-8"},
+                                 method="POST" if body is not None else "GET")
+    with urllib.request.urlopen(req, timeout=T) as r:
+        text = r.read().decode()
+    return text.split("\x1e") if body is None else text
+
+
+def job_events(packets, sid):
+    out = []
+    for p in packets:
+        if p.startswith("42"):
+            name, *args = json.loads(p[2:])
+            if name == "job:event" and args[0]["session_id"] == sid:
+                out.append(args[0]["event_id"])
+    return out
+
+
+def check_upgrade_with_full_response():
+    job = finished_job(20)  # 23 events: 46 packets with their offsets, more than a response holds
+    open_ = poll(None)
+    assert open_[0].startswith("0"), open_
+    sid = json.loads(open_[0][1:])["sid"]
+    assert poll(sid, "40") == "ok"
+    got = poll(sid)  # 40 and "connected"; no GET is parked while the subscription is made
+    assert got[0].startswith("40"), got
+    assert poll(sid, '420["job:subscribe",' + json.dumps({"session_id": job}) + "]") == "ok"
+    first = poll(sid)  # the ack and as many events as 16 packets hold
+    assert len(first) <= 16, len(first)
+    assert any(p.startswith("430") for p in first), first
+    ids = job_events(first, job)
+    assert ids and ids == list(range(1, len(ids) + 1)) and len(ids) < 23, ids
+    # Upgrade now, while the next event waits for a response.
+    ws = RawWs(f"/socket.io/?EIO=4&transport=websocket&sid={sid}")
+    try:
+        ws.text("2probe")
+        assert ws.frame()[1] == b"3probe"
+        assert poll(sid) == ["6"]  # the GET a client holds is answered with a noop
+        ws.text("5")
+        t0 = time.monotonic()
+        while not ids or ids[-1] != 23:
+            op, p = ws.frame()
+            if p.startswith(b"42"):
+                name, *args = json.loads(p[2:])
+                if name == "job:event" and args[0]["session_id"] == job:
+                    ids.append(args[0]["event_id"])
+            assert time.monotonic() - t0 < T, f"stuck after the upgrade: {ids}"
+        assert ids == list(range(1, 24)), ids
+        print(f"  {len(job_events(first, job))} events over polling, the rest after the upgrade")
+    finally:
+        ws.s.close()
+
+
 def main():
     passed = failed = 0
     for name, fn in [("a WebSocket reader stalled past the ping interval mid-replay carries on",
-                      check_stalled_reader)]:
+                      check_stalled_reader),
+                     ("an upgrade while a polling response is full carries on on WebSocket",
+                      check_upgrade_with_full_response)]:
         try:
             fn()
             print("ok  ", name)
