@@ -22,12 +22,12 @@ include board/$(BOARD)/board.mk
 
 # SAN=1: the host firmware built with AddressSanitizer and UndefinedBehaviorSanitizer, in its
 # own tree (build/linux-san/), for the san tier and the fault scenarios (FIRMWARE=...), with
-# the debugging guards that cost a check per connection per pass (port/cb_frame.h).
+# the debugging guards that cost a check per connection per pass (port/tcp_guard.h).
 ifeq ($(SAN),1)
 BUILD         := build/$(BOARD)-san
 BOARD_CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
 BOARD_LDFLAGS += -fsanitize=address,undefined
-BOARD_DEFS    += -DCB_FRAME_CHECK_HELD=1
+BOARD_DEFS    += -DPORT_TCP_CHECK_HELD=1
 endif
 # PROFILE=1: the generator's per-kernel counters on (GEN_PROFILE, app/config.h), in its own
 # tree (build/$(BOARD)-prof/), for bench/m4_bench.sh; they cost ~1.5 % of an image on the M4.

@@ -33,6 +33,7 @@
 #include "mbedtls/ssl_ticket.h"
 #include "mbedtls/x509_crt.h"
 #include "port/cb_frame.h"
+#include "port/tcp_guard.h"
 #include "port/tls_arena.h"
 #include "psa/crypto.h"
 
@@ -720,7 +721,8 @@ int tls3_poll(uint32_t now)
     for (int i = 0; i < TLS_CONNS; i++) {
         sess_t *s = &sess[i];
         if (s->phase == PH_FREE || s->busy) continue;
-        cb_frame_check_held(s->inner, "tls: a session holds a TIME_WAIT pcb"); /* inner_recv */
+        port_tcp_check_not_time_wait(s->inner,
+                                     "tls: a session holds a TIME_WAIT pcb"); /* inner_recv */
         int hs = s->phase == PH_HANDSHAKE || s->phase == PH_WAIT;
         /* t_start: accept for a waiting connection, its admission for a handshake. */
         uint32_t limit = s->phase == PH_WAIT ? TLS_WAIT_TIMEOUT_MS : TLS_HANDSHAKE_TIMEOUT_MS;

@@ -19,7 +19,6 @@
 #include <stdint.h>
 
 #include "lwip/altcp.h"
-#include "lwip/tcp.h"
 
 typedef struct {
     struct altcp_pcb *pcb; /* the PCB the running callback is for; NULL outside callbacks */
@@ -48,20 +47,12 @@ static inline void cb_frame_abort(cb_frame_t *frame, struct altcp_pcb *pcb)
     altcp_abort(pcb);
 }
 
-/* lwIP frees a TIME_WAIT PCB on its own, with no callback, so a layer still holding one
- * holds freed memory (each layer gives the PCB back when the peer's FIN follows ours). This
- * checks that invariant for a plain TCP altcp PCB. It is a debugging guard, compiled only
- * into the sanitizer build (SAN=1 defines CB_FRAME_CHECK_HELD), so that the superloop's pass
- * does not pay for it in the firmware. */
-static inline void cb_frame_check_held(const struct altcp_pcb *tcp, const char *what)
+/* The callback's work moved to pcb, a wrapper of the PCB it was entered with (accept wraps
+ * the TCP PCB in TLS): an abort of pcb is then the abort of the callback's PCB. Unless that
+ * one was aborted already, which the frame must still report. */
+static inline void cb_frame_follow(cb_frame_t *frame, struct altcp_pcb *pcb)
 {
-#if CB_FRAME_CHECK_HELD
-    const struct tcp_pcb *t = tcp ? (const struct tcp_pcb *)tcp->state : NULL;
-    LWIP_ASSERT(what, t == NULL || t->state != TIME_WAIT);
-#else
-    (void)tcp;
-    (void)what;
-#endif
+    if (!frame->aborted) frame->pcb = pcb;
 }
 
 #endif

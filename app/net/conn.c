@@ -5,6 +5,7 @@
 #include "app/board.h"
 #include "app/log.h"
 #include "app/net/conn_internal.h"
+#include "port/tcp_guard.h"
 #include "lwip/altcp.h"
 #include "lwip/altcp_tcp.h"
 #include "lwip/pbuf.h"
@@ -326,9 +327,7 @@ static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
         LOGW("conn: refused by the listener's wrapper (no TLS session free)");
         if (altcp_close(pcb) != ERR_OK) conn_pcb_abort(pcb);
     } else {
-        /* Aborting a wrapper aborts the PCB this callback is for: the frame follows the PCB
-         * the application sees. */
-        conn_frame.pcb = app_pcb;
+        cb_frame_follow(&conn_frame, app_pcb); /* aborting the wrapper aborts pcb */
         accept_body(l, app_pcb);
     }
     return cb_frame_leave(&conn_frame, outer);
@@ -431,7 +430,7 @@ int conn_poll(uint32_t now)
         conn_t *c = &conns[i];
         if (c->mode == CONN_FREE) continue;
         /* The peer's FIN after ours closes the PCB (conn_in.c); TLS checks its own. */
-        if (!c->wrapped) cb_frame_check_held(c->pcb, "conn: holds a TIME_WAIT pcb");
+        port_tcp_check_not_time_wait(c->pcb, "conn: holds a TIME_WAIT pcb");
         if (c->mode == CONN_LINGER) {
             if (now - c->t_active > CONN_LINGER_MS) conn_hard_close(c);
             continue;
