@@ -51,6 +51,7 @@ def main():
     k = min(a.n, 16)
     grid = np.concatenate([np.concatenate(fl[:k], 1), np.concatenate(it[:k], 1)], 0)
     from PIL import Image
+    os.makedirs(os.path.join(HERE, "out"), exist_ok=True)  # a fresh clone has no model/out
     Image.fromarray(grid).resize((grid.shape[1] * 4, grid.shape[0] * 4), Image.NEAREST).save(
         os.path.join(HERE, "out", "compare.png"))
 
