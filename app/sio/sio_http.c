@@ -464,9 +464,34 @@ static void g_probe_failed(sio_session_t *s)
     }
 }
 
+/* Why a session ended, for the log: the client's own goodbyes (a close packet, its
+ * connection gone) are not logged. */
+static const char *why_text(eio_reason_t why)
+{
+    switch (why) {
+    case EIO_REASON_PING:
+        return "no pong in time";
+    case EIO_REASON_PARSE:
+        return "malformed packet";
+    case EIO_REASON_OVERLAP:
+        return "overlapping requests";
+    case EIO_REASON_SERVER:
+        return "closed by the server";
+    default:
+        return "?";
+    }
+}
+
 static void g_closed(sio_session_t *s, eio_reason_t why)
 {
     conn_t *c = conn_of(s, G_GET);
+    if (why != EIO_REASON_CLIENT && why != EIO_REASON_TRANSPORT) {
+        /* Enough of its state to tell a client that left from a session that was stuck. */
+        int polling = s->eio.transport == EIO_TR_POLLING;
+        LOGI("sio: session %s closed (%d: %s) on %s%s%s", s->eio.sid, (int)why, why_text(why),
+             polling ? "polling" : "websocket", polling && !c ? ", no GET waiting" : "",
+             subs_busy_ctx(s) ? ", an event half written" : "");
+    }
     s->glue[G_GET] = 0;
     if (c && http_is_deferred(c)) reply_text(c, s, "1", 1);
     for (int k = G_WS; k <= G_PROBE; k++) {
@@ -477,8 +502,6 @@ static void g_closed(sio_session_t *s, eio_reason_t why)
             if (ws_conn_state(ws) == WS_ST_OPEN) ws_conn_close(ws, 1000);
         }
     }
-    if (why != EIO_REASON_CLIENT && why != EIO_REASON_TRANSPORT)
-        LOGI("sio: session %s closed (%d)", s->eio.sid, (int)why);
 }
 
 static int g_follow(sio_session_t *s, job_t *j, uint32_t after, unsigned flags)
